@@ -1,0 +1,171 @@
+// The one place that touches the raw addon: its typed contract, and loading it with clear
+// errors. Everything else imports `native` from here.
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { TorchError } from './errors';
+import type { DType } from './dtype';
+
+/** An at::Tensor owned by the addon; freed by dispose() or by GC. */
+export interface NativeTensor {
+  dispose(): void;
+  isDisposed(): boolean;
+}
+type T = NativeTensor;
+type Opt<X> = X | null | undefined;
+type Scalar = number | boolean;
+
+export interface TensorMeta {
+  shape: number[];
+  dtype: DType;
+  device: string;
+  requiresGrad: boolean;
+  isLeaf: boolean;
+}
+
+export interface Binding {
+  addonVersion: string;
+  setErrorClass(ctor: new (message: string) => Error): void;
+  // reading
+  meta(t: T): TensorMeta;
+  numel(t: T): number;
+  data(t: T): ArrayBuffer;
+  item(t: T): number | boolean;
+  liveTensorCount(): number;
+  // creation
+  fromBuffer(data: ArrayBufferView, shape: number[], srcDtype: DType, dtype?: Opt<DType>, device?: Opt<string>): T;
+  zeros(shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
+  ones(shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
+  empty(shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
+  randn(shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
+  rand(shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
+  full(shape: number[], value: Scalar, dtype?: Opt<DType>, device?: Opt<string>): T;
+  arange(start: number, end: number, step: number, dtype?: Opt<DType>, device?: Opt<string>): T;
+  randint(low: number, high: number, shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
+  eye(n: number, m?: Opt<number>, dtype?: Opt<DType>, device?: Opt<string>): T;
+  // elementwise
+  neg(t: T): T; sqrt(t: T): T; rsqrt(t: T): T; exp(t: T): T; log(t: T): T; abs(t: T): T;
+  relu(t: T): T; tanh(t: T): T; sigmoid(t: T): T; contiguous(t: T): T; clone(t: T): T; detach(t: T): T;
+  add(a: T, b: T | Scalar): T; sub(a: T, b: T | Scalar): T; mul(a: T, b: T | Scalar): T;
+  div(a: T, b: T | Scalar): T; pow(a: T, b: T | Scalar): T;
+  eq(a: T, b: T | Scalar): T; ne(a: T, b: T | Scalar): T; lt(a: T, b: T | Scalar): T;
+  le(a: T, b: T | Scalar): T; gt(a: T, b: T | Scalar): T; ge(a: T, b: T | Scalar): T;
+  maximum(a: T, b: T): T; minimum(a: T, b: T): T; matmul(a: T, b: T): T; bmm(a: T, b: T): T;
+  clamp(t: T, min: Opt<number>, max: Opt<number>): T;
+  // reductions
+  sum(t: T, dims: Opt<number[]>, keepdim: boolean): T;
+  mean(t: T, dims: Opt<number[]>, keepdim: boolean): T;
+  max(t: T, dim: Opt<number>, keepdim: boolean): T | [T, T];
+  min(t: T, dim: Opt<number>, keepdim: boolean): T | [T, T];
+  argmax(t: T, dim: Opt<number>, keepdim: boolean): T;
+  argmin(t: T, dim: Opt<number>, keepdim: boolean): T;
+  softmax(t: T, dim: number): T;
+  logSoftmax(t: T, dim: number): T;
+  // shape
+  reshape(t: T, shape: number[]): T; view(t: T, shape: number[]): T; permute(t: T, dims: number[]): T;
+  transpose(t: T, d0: number, d1: number): T; squeeze(t: T, dim: Opt<number>): T; unsqueeze(t: T, dim: number): T;
+  expand(t: T, shape: number[]): T; flatten(t: T, start: number, end: number): T;
+  cat(ts: T[], dim: number): T; stack(ts: T[], dim: number): T;
+  split(t: T, size: number | number[], dim: number): T[]; chunk(t: T, chunks: number, dim: number): T[];
+  narrow(t: T, dim: number, start: number, length: number): T; select(t: T, dim: number, index: number): T;
+  indexSelect(t: T, dim: number, index: T): T; gather(t: T, dim: number, index: T): T;
+  maskedFill(t: T, mask: T, value: Scalar): T; where(cond: T, a: T | Scalar, b: T | Scalar): T;
+  // nn
+  linear(x: T, weight: T, bias: Opt<T>): T;
+  embedding(weight: T, indices: T, paddingIdx: Opt<number>): T;
+  layerNorm(x: T, shape: number[], weight: Opt<T>, bias: Opt<T>, eps: number): T;
+  gelu(t: T, approximate: 'none' | 'tanh'): T;
+  dropout(t: T, p: number, train: boolean): T;
+  crossEntropy(input: T, target: T, weight: Opt<T>, reduction: string, ignoreIndex: number, labelSmoothing: number): T;
+  mseLoss(input: T, target: T, reduction: string): T;
+  bceWithLogits(input: T, target: T, reduction: string): T;
+  to(t: T, dtype: Opt<DType>, device: Opt<string>): T;
+  // runtime and autograd
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number): void;
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  versions(): { libtorch: string; parallel: string; mkldnn: boolean };
+  setGradEnabled(enabled: boolean): void;
+  isGradEnabled(): boolean;
+  enterInferenceMode(): void;
+  exitInferenceMode(): void;
+  isInferenceMode(): boolean;
+  setRequiresGrad(t: T, value: boolean): void;
+  grad(t: T): T | null;
+  setGrad(t: T, grad: T | null): void;
+  backward(t: T, gradient: Opt<T>, retainGraph: boolean): void;
+  backwardAsync(t: T, gradient: Opt<T>, retainGraph: boolean): Promise<void>;
+  matmulAsync(a: T, b: T): Promise<T>;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** What node-peft chose for OpenBLAS before loading it (see preferFastBlas). */
+export const blasSetup: { coretype: string | null; reason: string } = { coretype: null, reason: '' };
+
+// OpenBLAS kernels, weakest first; DYNAMIC_ARCH builds pick one at load time from OPENBLAS_CORETYPE.
+const CORE_RANK = ['Prescott', 'Core2', 'Nehalem', 'Sandybridge', 'Haswell', 'Zen', 'SkylakeX', 'Cooperlake'];
+
+function cpuFlags(): Set<string> {
+  try {
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const line = info.split('\n').find((l) => l.startsWith('flags'));
+    return new Set(line ? line.split(':')[1].trim().split(/\s+/) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Debian's OpenBLAS 0.3.21 misdetects recent AVX-512 CPUs (or is pinned to an older kernel by the
+ * environment) and runs float32 GEMM at a fraction of the machine's speed. OpenBLAS reads
+ * OPENBLAS_CORETYPE once, when libtorch loads it, so it has to be set before the addon is required.
+ * NODE_PEFT_OPENBLAS_CORETYPE overrides the choice; 'keep' leaves the environment alone.
+ */
+export function preferFastBlas(env: NodeJS.ProcessEnv = process.env, flags: Set<string> = cpuFlags()): void {
+  const forced = env.NODE_PEFT_OPENBLAS_CORETYPE;
+  if (forced === 'keep') {
+    Object.assign(blasSetup, { coretype: env.OPENBLAS_CORETYPE ?? null, reason: 'NODE_PEFT_OPENBLAS_CORETYPE=keep' });
+    return;
+  }
+  let best: string | null = forced ?? null;
+  if (!best && ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every((f) => flags.has(f))) best = 'SkylakeX';
+  else if (!best && flags.has('avx2') && flags.has('fma')) best = 'Haswell';
+  const current = env.OPENBLAS_CORETYPE;
+  if (!best || (!forced && current && CORE_RANK.indexOf(current) >= CORE_RANK.indexOf(best))) {
+    Object.assign(blasSetup, { coretype: current ?? null, reason: 'left as found' });
+    return;
+  }
+  env.OPENBLAS_CORETYPE = best;
+  Object.assign(blasSetup, { coretype: best, reason: forced ? 'NODE_PEFT_OPENBLAS_CORETYPE' : `CPU flags (was ${current ?? 'unset'})` });
+}
+
+function explainLoadFailure(err: Error): Error {
+  const msg = err.message;
+  const hints: string[] = [];
+  if (/libtorch|libc10/.test(msg)) hints.push('libtorch is not installed or not on the loader path: apt-get install -y libtorch-dev (Debian/Ubuntu), or LIBTORCH=/path/to/libtorch npm rebuild node-peft');
+  if (/undefined symbol|version/i.test(msg)) hints.push('the addon was built against another libtorch version: npm rebuild node-peft (or LIBTORCH=... npm rebuild node-peft)');
+  if (/blas|lapack/i.test(msg)) hints.push('OpenBLAS is missing: apt-get install -y libopenblas0-pthread');
+  if (/No native build/.test(msg)) hints.push('no prebuilt binary matches and none was built: npm rebuild node-peft (needs g++, cmake or node-gyp, and libtorch-dev)');
+  if (hints.length === 0) hints.push('reinstall: npm rebuild node-peft');
+  return new Error(`node-peft: could not load the native addon.\n${msg}\nPossible solutions:\n${hints.map((h) => `- ${h}`).join('\n')}`);
+}
+
+function load(): Binding {
+  preferFastBlas();
+  let addon: Binding;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require('node-gyp-build')(ROOT) as Binding;
+  } catch (err) {
+    throw explainLoadFailure(err as Error);
+  }
+  addon.setErrorClass(TorchError);
+  // libtorch defaults to one intra-op thread on some builds; use the cores this process may run on.
+  addon.setNumThreads(Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  return addon;
+}
+
+export const native: Binding = load();

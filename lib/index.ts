@@ -1,0 +1,10 @@
+// node-peft: LoRA fine-tuning of language models from Node.js, on libtorch.
+export { Tensor } from './tensor';
+export type { Scalar, Operand, NestedArray } from './tensor';
+export { TorchError, DisposedError } from './errors';
+export { DTYPES } from './dtype';
+export type { DType, Device, TypedArray } from './dtype';
+export * from './creation';
+export { tidy, keep, noGrad, enableGrad, inferenceMode, isGradEnabled } from './scope';
+export { setNumThreads, getNumThreads, manualSeed, cuda, liveTensorCount, versions } from './runtime';
+export * as F from './functional';

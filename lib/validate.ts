@@ -1,0 +1,58 @@
+// Validation of user input, once, in TypeScript: messages name the option, the value and what is
+// allowed. Native code trusts what passes here (and still turns its own errors into TorchError).
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return `[${value.slice(0, 8).map(show).join(', ')}${value.length > 8 ? ', ...' : ''}]`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Object.prototype.toString.call(value);
+}
+
+/** Throws a TypeError saying what `name` should have been and what it was. */
+export function invalid(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`${name}: expected ${expected}, received ${show(value)}`);
+}
+
+export function expectInt(name: string, value: unknown, min = -Infinity): number {
+  if (typeof value === 'bigint') value = Number(value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    invalid(name, min === -Infinity ? 'an integer' : `an integer >= ${min}`, value);
+  }
+  return value;
+}
+
+export function expectNumber(name: string, value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) invalid(name, 'a number', value);
+  return value;
+}
+
+export function expectBool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') invalid(name, 'a boolean', value);
+  return value;
+}
+
+export function expectIntList(name: string, value: unknown, min = -Infinity): number[] {
+  if (typeof value === 'number') return [expectInt(name, value, min)];
+  if (!Array.isArray(value)) invalid(name, 'an array of integers', value);
+  return value.map((v, i) => expectInt(`${name}[${i}]`, v, min));
+}
+
+export function expectOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    invalid(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+/** Rejects misspelled option names by name, listing the allowed ones. */
+export function expectOptions<T extends object>(name: string, options: T | undefined, allowed: readonly string[]): Partial<T> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) invalid(name, 'an options object', options);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(`${name}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);
+    }
+  }
+  return options;
+}

@@ -1,0 +1,71 @@
+// The one async-worker helper: long work runs on libuv's pool and settles a Promise.
+// Inputs are captured by value (at::Tensor copies keep storages alive), so the JS side may
+// dispose its handles while the work runs; Execute never touches N-API.
+#pragma once
+
+#include <c10/core/GradMode.h>
+#include <c10/core/InferenceMode.h>
+
+#include <functional>
+#include <utility>
+
+#include "common.h"
+
+namespace peft {
+
+template <typename Result>
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<Result()>;
+  using Done = std::function<Napi::Value(Napi::Env, Result&)>;
+
+  static Napi::Promise Start(Napi::Env env, const char* name, Work work, Done done) {
+    auto* worker = new PromiseWorker(env, name, std::move(work), std::move(done));
+    Napi::Promise promise = worker->deferred_.Promise();
+    worker->Queue();
+    return promise;
+  }
+
+ protected:
+  void Execute() override {
+    // Grad and inference modes are thread-local: carry the caller's into the worker thread.
+    c10::AutoGradMode grad(grad_enabled_);
+    c10::InferenceMode inference(inference_);
+    try {
+      result_ = work_();
+    } catch (...) {
+      SetError(DescribeException(std::current_exception()));
+    }
+  }
+  void OnOK() override {
+    try {
+      deferred_.Resolve(done_(Env(), result_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+      deferred_.Reject(Translate(Env(), std::current_exception()).Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(TorchError(Env(), e.Message()).Value()); }
+
+ private:
+  PromiseWorker(Napi::Env env, const char* name, Work work, Done done)
+      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)), done_(std::move(done)),
+        grad_enabled_(c10::GradMode::is_enabled()), inference_(c10::InferenceMode::is_enabled()) {}
+
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  Done done_;
+  Result result_{};
+  bool grad_enabled_;
+  bool inference_;
+};
+
+// The common case: work that yields one tensor.
+inline Napi::Promise QueueTensor(Napi::Env env, const char* name, std::function<at::Tensor()> work) {
+  return PromiseWorker<at::Tensor>::Start(env, name, std::move(work),
+                                          [](Napi::Env e, at::Tensor& t) { return FromTensor(e, t); });
+}
+
+}  // namespace peft

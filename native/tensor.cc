@@ -1,0 +1,241 @@
+// The Tensor handle: owns one at::Tensor, reports its bytes to V8, frees on dispose or GC.
+// Also the value conversions every other file uses, and the reading of tensor data.
+#include <atomic>
+#include <cstring>
+
+#include "common.h"
+
+namespace peft {
+
+namespace {
+std::atomic<int64_t> live_tensors{0};
+
+int64_t NativeBytes(const at::Tensor& t) {
+  return t.defined() && t.has_storage() ? static_cast<int64_t>(t.nbytes()) : 0;
+}
+}  // namespace
+
+void AddonTensor::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = DefineClass(env, "AddonTensor", {
+      InstanceMethod<&AddonTensor::Dispose>("dispose"),
+      InstanceMethod<&AddonTensor::IsDisposed>("isDisposed"),
+  });
+  Data(env).tensorCtor = Napi::Persistent(ctor);
+  exports.Set("AddonTensor", ctor);
+}
+
+AddonTensor::AddonTensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AddonTensor>(info) {
+  ++live_tensors;
+}
+
+AddonTensor::~AddonTensor() {
+  if (!disposed_) {
+    --live_tensors;
+    if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
+  }
+}
+
+Napi::Object AddonTensor::Wrap(Napi::Env env, at::Tensor tensor) {
+  Napi::Object obj = Data(env).tensorCtor.New({});
+  Unwrap(obj)->Reset(env, std::move(tensor));
+  return obj;
+}
+
+void AddonTensor::Reset(Napi::Env env, at::Tensor tensor) {
+  tensor_ = std::move(tensor);
+  reported_bytes_ = tensor_.is_cpu() ? NativeBytes(tensor_) : 0;
+  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(env, reported_bytes_);
+}
+
+bool AddonTensor::IsTensor(Napi::Env env, const Napi::Value& value) {
+  return value.IsObject() && value.As<Napi::Object>().InstanceOf(Data(env).tensorCtor.Value());
+}
+
+int64_t AddonTensor::LiveCount() { return live_tensors.load(); }
+
+const at::Tensor& AddonTensor::tensor(Napi::Env env) const {
+  if (disposed_) throw TorchError(env, "Tensor has been disposed");
+  return tensor_;
+}
+
+Napi::Value AddonTensor::Dispose(const Napi::CallbackInfo& info) {
+  if (disposed_) return info.Env().Undefined();
+  tensor_ = at::Tensor();
+  disposed_ = true;
+  --live_tensors;
+  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -reported_bytes_);
+  reported_bytes_ = 0;
+  return info.Env().Undefined();
+}
+
+Napi::Value AddonTensor::IsDisposed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), disposed_);
+}
+
+// ---- conversions ----
+
+const at::Tensor& ToTensor(const Napi::Value& value, const char* what) {
+  Napi::Env env = value.Env();
+  if (!AddonTensor::IsTensor(env, value)) throw TorchError(env, std::string("expected a Tensor for ") + what);
+  return AddonTensor::Unwrap(value.As<Napi::Object>())->tensor(env);
+}
+
+c10::optional<at::Tensor> ToOptionalTensor(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return c10::nullopt;
+  return ToTensor(value);
+}
+
+std::vector<at::Tensor> ToTensorList(const Napi::Value& value) {
+  if (!value.IsArray()) throw TorchError(value.Env(), "expected an array of Tensors");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(ToTensor(array.Get(i)));
+  return out;
+}
+
+Napi::Value FromTensor(Napi::Env env, const at::Tensor& tensor) {
+  if (!tensor.defined()) return env.Null();
+  return AddonTensor::Wrap(env, tensor);
+}
+
+Napi::Value FromTensorList(Napi::Env env, const std::vector<at::Tensor>& tensors) {
+  Napi::Array out = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) out.Set(static_cast<uint32_t>(i), FromTensor(env, tensors[i]));
+  return out;
+}
+
+namespace {
+const std::pair<const char*, at::ScalarType> kDtypes[] = {
+    {"float32", at::kFloat}, {"float16", at::kHalf}, {"bfloat16", at::kBFloat16},
+    {"float64", at::kDouble}, {"int64", at::kLong}, {"int32", at::kInt},
+    {"int16", at::kShort}, {"int8", at::kChar}, {"uint8", at::kByte}, {"bool", at::kBool},
+};
+}  // namespace
+
+at::ScalarType ToDtype(const Napi::Value& value) {
+  std::string name = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
+  for (const auto& [n, t] : kDtypes)
+    if (name == n) return t;
+  throw TorchError(value.Env(), "unknown dtype '" + name + "'");
+}
+
+std::string DtypeName(at::ScalarType dtype) {
+  for (const auto& [n, t] : kDtypes)
+    if (dtype == t) return n;
+  return c10::toString(dtype);
+}
+
+c10::Device ToDevice(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return c10::Device(c10::kCPU);
+  return c10::Device(value.As<Napi::String>().Utf8Value());
+}
+
+at::TensorOptions ToOptions(const Napi::Value& dtype, const Napi::Value& device) {
+  at::TensorOptions options = at::TensorOptions().device(ToDevice(device));
+  if (!dtype.IsUndefined() && !dtype.IsNull()) options = options.dtype(ToDtype(dtype));
+  return options;
+}
+
+int64_t ToInt(const Napi::Value& value, const char* what) {
+  if (value.IsNumber()) return value.As<Napi::Number>().Int64Value();
+  if (value.IsBigInt()) {
+    bool lossless = true;
+    return value.As<Napi::BigInt>().Int64Value(&lossless);
+  }
+  throw TorchError(value.Env(), std::string("expected an integer for ") + what);
+}
+
+std::vector<int64_t> ToIntList(const Napi::Value& value, const char* what) {
+  if (value.IsNumber()) return {ToInt(value, what)};
+  if (!value.IsArray()) throw TorchError(value.Env(), std::string("expected an array of integers for ") + what);
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<int64_t> out(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) out[i] = ToInt(array.Get(i), what);
+  return out;
+}
+
+at::Scalar ToScalar(const Napi::Value& value) {
+  if (value.IsBoolean()) return at::Scalar(value.As<Napi::Boolean>().Value());
+  if (value.IsBigInt()) return at::Scalar(ToInt(value, "scalar"));
+  if (value.IsNumber()) return at::Scalar(value.As<Napi::Number>().DoubleValue());
+  throw TorchError(value.Env(), "expected a number");
+}
+
+c10::optional<int64_t> ToOptionalInt(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return c10::nullopt;
+  return ToInt(value, "argument");
+}
+
+c10::optional<double> ToOptionalDouble(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return c10::nullopt;
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+bool ToBool(const Napi::Value& value, bool fallback) {
+  return value.IsBoolean() ? value.As<Napi::Boolean>().Value() : fallback;
+}
+
+// ---- reading ----
+namespace {
+
+Napi::Value Meta(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = ToTensor(info[0]);
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array shape = Napi::Array::New(env, t.dim());
+  for (int64_t i = 0; i < t.dim(); ++i) shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, t.size(i)));
+  out.Set("shape", shape);
+  out.Set("dtype", DtypeName(t.scalar_type()));
+  out.Set("device", t.device().str());
+  out.Set("requiresGrad", t.requires_grad());
+  out.Set("isLeaf", t.is_leaf());
+  return out;
+}
+
+Napi::Value Numel(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ToTensor(info[0]).numel()));
+}
+
+// Contiguous CPU bytes; half types widen to float32 since JS has no 16-bit float array.
+Napi::Value ReadData(const Napi::CallbackInfo& info) {
+  at::Tensor t = ToTensor(info[0]).detach();
+  if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
+  t = t.to(c10::kCPU).contiguous();
+  size_t bytes = t.nbytes();
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), bytes);
+  if (bytes != 0) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
+  return buffer;
+}
+
+Napi::Value Item(const Napi::CallbackInfo& info) {
+  const at::Tensor& t = ToTensor(info[0]);
+  if (t.numel() != 1)
+    throw TorchError(info.Env(), "item(): a Tensor with " + std::to_string(t.numel()) + " elements cannot be converted to a number");
+  at::Scalar s = t.item();
+  if (s.isBoolean()) return Napi::Boolean::New(info.Env(), s.toBool());
+  return Napi::Number::New(info.Env(), s.toDouble());
+}
+
+Napi::Value LiveTensors(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(AddonTensor::LiveCount()));
+}
+
+Napi::Value SetErrorClassFn(const Napi::CallbackInfo& info) {
+  Data(info.Env()).errorCtor = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterTensor(Napi::Env env, Napi::Object exports) {
+  AddonTensor::Init(env, exports);
+  Export<Meta>(env, exports, "meta");
+  Export<Numel>(env, exports, "numel");
+  Export<ReadData>(env, exports, "data");
+  Export<Item>(env, exports, "item");
+  Export<LiveTensors>(env, exports, "liveTensorCount");
+  Export<SetErrorClassFn>(env, exports, "setErrorClass");
+}
+
+}  // namespace peft
