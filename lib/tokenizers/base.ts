@@ -16,6 +16,8 @@ import {
 } from './special';
 import { checkBoolean, checkIds, checkInteger, checkOneOf, checkTexts, describeValue, rejectUnknownOptions } from './validate';
 import { toVocab, type Vocab, type VocabInput } from './vocab';
+import { toTensors } from './tensors';
+import type { Tensor } from '../tensor';
 
 /** A token outside the model's vocabulary (tokenizer.json added_tokens, added_tokens.json). */
 export interface AddedTokenEntry {
@@ -304,8 +306,8 @@ export abstract class PreTrainedTokenizer implements SequenceBuilder {
    * with returnTensors: 'pt'.
    */
   batch(texts: string | string[], options?: BatchOptions & { returnTensors?: 'array' }): BatchEncoding;
-  batch(texts: string | string[], options: BatchOptions & { returnTensors: 'pt' }): BatchEncoding<unknown>;
-  batch(texts: string | string[], options?: BatchOptions): BatchEncoding | BatchEncoding<unknown> {
+  batch(texts: string | string[], options: BatchOptions & { returnTensors: 'pt' }): BatchEncoding<Tensor>;
+  batch(texts: string | string[], options?: BatchOptions): BatchEncoding | BatchEncoding<Tensor> {
     const where = `${this.className}.batch()`;
     const list = checkTexts(where, 'texts', texts);
     const plan = resolveBatchOptions(where, list.length, options, {
@@ -373,22 +375,4 @@ export abstract class PreTrainedTokenizer implements SequenceBuilder {
     }
     return rows.map((row) => this.decode(row, options));
   }
-}
-
-/**
- * Converts the rows to int64 tensors with node-peft's tensor module. It is required lazily so
- * that tokenizers work (and load) without the native addon.
- */
-function toTensors(where: string, enc: BatchEncoding): BatchEncoding<unknown> {
-  const width = enc.inputIds[0]?.length ?? 0;
-  if (enc.inputIds.some((row) => row.length !== width)) {
-    throw new RangeError(`${where}: rows have different lengths, so they cannot form a tensor; pass padding: true (and truncation: true)`);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { tensor } = require('../tensor') as { tensor: (data: unknown, options: { dtype: 'int64' }) => unknown };
-  const out: BatchEncoding<unknown> = { inputIds: tensor(enc.inputIds, { dtype: 'int64' }) };
-  if (enc.attentionMask) out.attentionMask = tensor(enc.attentionMask, { dtype: 'int64' });
-  if (enc.tokenTypeIds) out.tokenTypeIds = tensor(enc.tokenTypeIds, { dtype: 'int64' });
-  if (enc.overflowToSampleMapping) out.overflowToSampleMapping = tensor(enc.overflowToSampleMapping, { dtype: 'int64' });
-  return out;
 }
