@@ -134,7 +134,8 @@ function applyMaxLengthDefaults(where: string, plan: BatchPlan, modelMaxLength: 
   if (plan.overflow && plan.truncation === 'none') {
     throw new RangeError(
       `${where}: returnOverflowingTokens needs truncation true, 'longest_first', 'only_first' or 'only_second', ` +
-        `got ${describeValue(options.truncation)}`,
+        `got ${describeValue(options.truncation)}` +
+        (options.truncation === undefined ? ' (with padding on, maxLength alone does not turn truncation on)' : ''),
     );
   }
   const m = plan.padToMultipleOf;
