@@ -46,8 +46,10 @@ export function formatTensor(flat: Cell[], shape: number[], dtype: DType, suffix
   const indent = 'tensor('.length;
   const render = (dim: number, offset: number): string => {
     if (dim === shape.length) return fmt(flat[offset]).padStart(width);
-    const parts = pick([...Array(shape[dim]).keys()], summarize).map((i) => (i === null ? '...' : render(dim + 1, offset + i * strides[dim])));
-    if (dim === shape.length - 1) return `[${parts.join(', ')}]`;
+    const last = dim === shape.length - 1;
+    // PyTorch's own quirk: a summarized row's ellipsis carries a leading space.
+    const parts = pick([...Array(shape[dim]).keys()], summarize).map((i) => (i === null ? (last ? ' ...' : '...') : render(dim + 1, offset + i * strides[dim])));
+    if (last) return `[${parts.join(', ')}]`;
     const sep = `,${'\n'.repeat(shape.length - dim - 1)}${' '.repeat(indent + dim + 1)}`;
     return `[${parts.join(sep)}]`;
   };

@@ -8,3 +8,4 @@ export * from './creation';
 export { tidy, keep, noGrad, enableGrad, inferenceMode, isGradEnabled } from './scope';
 export { setNumThreads, getNumThreads, manualSeed, cuda, liveTensorCount, versions } from './runtime';
 export * as F from './functional';
+export * from './tokenizers';

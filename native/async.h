@@ -29,8 +29,10 @@ class PromiseWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     // Grad and inference modes are thread-local: carry the caller's into the worker thread.
+    // InferenceMode(false) would switch grad mode on, so it is entered only when it was on.
+    c10::optional<c10::InferenceMode> inference;
+    if (inference_) inference.emplace(true);
     c10::AutoGradMode grad(grad_enabled_);
-    c10::InferenceMode inference(inference_);
     try {
       result_ = work_();
     } catch (...) {

@@ -4,6 +4,10 @@
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <memory>
 #include <thread>
 #include <vector>
@@ -113,9 +117,20 @@ Napi::Value MatmulAsync(const Napi::CallbackInfo& info) {
   return QueueTensor(info.Env(), "node-peft:matmul", [a, b]() { return at::matmul(a, b); });
 }
 
+// glibc raises its mmap threshold after the first large free and then serves tensor-sized
+// blocks from the heap, where aligned blocks are poorly reused: a training loop's RSS then grows
+// without bound although every tensor is freed. A fixed threshold keeps large blocks on mmap,
+// returned to the OS on free.
+void ConfigureAllocator() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
 }  // namespace
 
 void RegisterRuntime(Napi::Env env, Napi::Object e) {
+  ConfigureAllocator();
   Export<SetNumThreads>(env, e, "setNumThreads");
   Export<GetNumThreads>(env, e, "getNumThreads");
   Export<ManualSeed>(env, e, "manualSeed");
