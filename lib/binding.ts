@@ -86,7 +86,9 @@ export interface Binding {
   manualSeed(seed: number): void;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
-  versions(): { libtorch: string; parallel: string; mkldnn: boolean };
+  versions(): { libtorch: string; parallel: string; mkldnn: boolean; openblasCore: string | null; openblasThreads: number | null };
+  emptyCache(): void;
+  memoryStats(): { allocatedBytes: number; cachedBytes: number };
   setGradEnabled(enabled: boolean): void;
   isGradEnabled(): boolean;
   enterInferenceMode(): void;
@@ -103,7 +105,7 @@ export interface Binding {
 const ROOT = path.resolve(__dirname, '..');
 
 /** What node-peft chose for OpenBLAS before loading it (see preferFastBlas). */
-export const blasSetup: { coretype: string | null; reason: string } = { coretype: null, reason: '' };
+export const blasSetup: { coretype: string | null; original: string | null; reason: string } = { coretype: null, original: null, reason: '' };
 
 // OpenBLAS kernels, weakest first; DYNAMIC_ARCH builds pick one at load time from OPENBLAS_CORETYPE.
 const CORE_RANK = ['Prescott', 'Core2', 'Nehalem', 'Sandybridge', 'Haswell', 'Zen', 'SkylakeX', 'Cooperlake'];
@@ -126,6 +128,7 @@ function cpuFlags(): Set<string> {
  */
 export function preferFastBlas(env: NodeJS.ProcessEnv = process.env, flags: Set<string> = cpuFlags()): void {
   const forced = env.NODE_PEFT_OPENBLAS_CORETYPE;
+  blasSetup.original = env.OPENBLAS_CORETYPE ?? null;
   if (forced === 'keep') {
     Object.assign(blasSetup, { coretype: env.OPENBLAS_CORETYPE ?? null, reason: 'NODE_PEFT_OPENBLAS_CORETYPE=keep' });
     return;

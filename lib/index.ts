@@ -6,6 +6,7 @@ export { DTYPES } from './dtype';
 export type { DType, Device, TypedArray } from './dtype';
 export * from './creation';
 export { tidy, keep, noGrad, enableGrad, inferenceMode, isGradEnabled } from './scope';
-export { setNumThreads, getNumThreads, manualSeed, cuda, liveTensorCount, versions } from './runtime';
+export { setNumThreads, getNumThreads, manualSeed, cuda, liveTensorCount, versions, memoryStats, emptyCache } from './runtime';
+export type { Versions } from './runtime';
 export * as F from './functional';
 export * from './tokenizers';

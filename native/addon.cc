@@ -4,6 +4,7 @@
 namespace peft {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  RegisterAllocator(env, exports);
   RegisterTensor(env, exports);
   RegisterCreation(env, exports);
   RegisterOps(env, exports);

@@ -84,6 +84,7 @@ void RegisterTensor(Napi::Env env, Napi::Object exports);
 void RegisterCreation(Napi::Env env, Napi::Object exports);
 void RegisterOps(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
+void RegisterAllocator(Napi::Env env, Napi::Object exports);
 
 template <Callback F>
 void Export(Napi::Env env, Napi::Object exports, const char* name) {

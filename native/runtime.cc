@@ -4,10 +4,9 @@
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/api/include/torch/version.h>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
+#include <dlfcn.h>
 
+#include <cstdlib>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -42,8 +41,19 @@ Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::hasCUDA() ? static_cast<double>(at::getNumGPUs()) : 0);
 }
 
+// What OpenBLAS actually chose (it may be absent: MKL or reference BLAS builds).
+void DescribeBlas(Napi::Object out) {
+  using CoreName = char* (*)();
+  using NumThreads = int (*)();
+  auto core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  auto threads = reinterpret_cast<NumThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  out.Set("openblasCore", core ? Napi::Value(Napi::String::New(out.Env(), core())) : out.Env().Null());
+  out.Set("openblasThreads", threads ? Napi::Value(Napi::Number::New(out.Env(), threads())) : out.Env().Null());
+}
+
 Napi::Value Versions(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
+  DescribeBlas(out);
   out.Set("libtorch", TORCH_VERSION);
   out.Set("parallel", at::get_parallel_info());
   out.Set("mkldnn", at::hasMKLDNN());
@@ -117,20 +127,9 @@ Napi::Value MatmulAsync(const Napi::CallbackInfo& info) {
   return QueueTensor(info.Env(), "node-peft:matmul", [a, b]() { return at::matmul(a, b); });
 }
 
-// glibc raises its mmap threshold after the first large free and then serves tensor-sized
-// blocks from the heap, where aligned blocks are poorly reused: a training loop's RSS then grows
-// without bound although every tensor is freed. A fixed threshold keeps large blocks on mmap,
-// returned to the OS on free.
-void ConfigureAllocator() {
-#if defined(__GLIBC__)
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
-}
-
 }  // namespace
 
 void RegisterRuntime(Napi::Env env, Napi::Object e) {
-  ConfigureAllocator();
   Export<SetNumThreads>(env, e, "setNumThreads");
   Export<GetNumThreads>(env, e, "getNumThreads");
   Export<ManualSeed>(env, e, "manualSeed");

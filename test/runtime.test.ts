@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import * as torch from '../lib';
+import { preferFastBlas, blasSetup } from '../lib/binding';
+
+const AVX512 = new Set(['avx2', 'fma', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl']);
+
+describe('runtime', () => {
+  it('uses every available core for intra-op threads, and setNumThreads changes it', () => {
+    const os = require('os') as typeof import('os');
+    expect(torch.getNumThreads()).toBe(os.availableParallelism());
+    torch.setNumThreads(1);
+    expect(torch.getNumThreads()).toBe(1);
+    torch.setNumThreads(os.availableParallelism());
+    expect(() => torch.setNumThreads(0)).toThrow(/setNumThreads\(n\): expected an integer >= 1/);
+  });
+
+  it('reports versions, CUDA availability and the BLAS kernel in use', () => {
+    const v = torch.versions();
+    expect(v.libtorch).toMatch(/^\d+\.\d+/);
+    expect(v.nodePeft).toBe(require('../package.json').version);
+    expect(typeof torch.cuda.isAvailable()).toBe('boolean');
+    expect(torch.cuda.deviceCount()).toBe(torch.cuda.isAvailable() ? torch.cuda.deviceCount() : 0);
+    if (v.openblasCore !== null && blasSetup.reason.startsWith('CPU flags')) expect(v.openblasCore).toBe(blasSetup.coretype);
+  });
+
+  it('chooses the fastest OpenBLAS kernel the CPU supports unless told otherwise', () => {
+    const run = (env: NodeJS.ProcessEnv, flags = AVX512) => { preferFastBlas(env, flags); return env.OPENBLAS_CORETYPE; };
+    expect(run({})).toBe('SkylakeX');
+    expect(run({ OPENBLAS_CORETYPE: 'Haswell' })).toBe('SkylakeX');
+    expect(run({ OPENBLAS_CORETYPE: 'Cooperlake' })).toBe('Cooperlake');
+    expect(run({}, new Set(['avx2', 'fma']))).toBe('Haswell');
+    expect(run({}, new Set())).toBeUndefined();
+    expect(run({ OPENBLAS_CORETYPE: 'Prescott', NODE_PEFT_OPENBLAS_CORETYPE: 'keep' })).toBe('Prescott');
+    expect(run({ NODE_PEFT_OPENBLAS_CORETYPE: 'Zen' })).toBe('Zen');
+  });
+
+  it('the caching allocator reuses freed blocks and emptyCache returns them', () => {
+    torch.emptyCache();
+    const a = torch.zeros([1024, 256]); // 1 MiB
+    const held = torch.memoryStats().allocatedBytes;
+    expect(held).toBeGreaterThanOrEqual(1 << 20);
+    a.dispose();
+    expect(torch.memoryStats().cachedBytes).toBeGreaterThanOrEqual(1 << 20);
+    const b = torch.ones([1024, 256]);
+    expect(torch.memoryStats().cachedBytes).toBe(0);
+    expect(b.sum().item()).toBe(1024 * 256);
+    b.dispose();
+    torch.emptyCache();
+    expect(torch.memoryStats().cachedBytes).toBe(0);
+  });
+});
