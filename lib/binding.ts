@@ -50,6 +50,8 @@ export interface Binding {
   div(a: T, b: T | Scalar): T; pow(a: T, b: T | Scalar): T;
   eq(a: T, b: T | Scalar): T; ne(a: T, b: T | Scalar): T; lt(a: T, b: T | Scalar): T;
   le(a: T, b: T | Scalar): T; gt(a: T, b: T | Scalar): T; ge(a: T, b: T | Scalar): T;
+  add_(a: T, b: T | Scalar): void; sub_(a: T, b: T | Scalar): void; mul_(a: T, b: T | Scalar): void;
+  div_(a: T, b: T | Scalar): void; copy_(a: T, b: T | Scalar): void;
   maximum(a: T, b: T): T; minimum(a: T, b: T): T; matmul(a: T, b: T): T; bmm(a: T, b: T): T;
   clamp(t: T, min: Opt<number>, max: Opt<number>): T;
   // reductions

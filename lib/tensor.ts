@@ -149,6 +149,14 @@ export class Tensor {
   le(other: Operand): Tensor { return wrap(native.le(this.#handle, operand('le(other)', other))); }
   gt(other: Operand): Tensor { return wrap(native.gt(this.#handle, operand('gt(other)', other))); }
   ge(other: Operand): Tensor { return wrap(native.ge(this.#handle, operand('ge(other)', other))); }
+  // In place, like PyTorch's trailing-underscore methods; they return this tensor.
+  add_(other: Operand): this { native.add_(this.#handle, operand('add_(other)', other)); return this; }
+  sub_(other: Operand): this { native.sub_(this.#handle, operand('sub_(other)', other)); return this; }
+  mul_(other: Operand): this { native.mul_(this.#handle, operand('mul_(other)', other)); return this; }
+  div_(other: Operand): this { native.div_(this.#handle, operand('div_(other)', other)); return this; }
+  /** Copies src into this tensor (broadcasting, casting); a number fills it. */
+  copy_(src: Operand): this { native.copy_(this.#handle, operand('copy_(src)', src)); return this; }
+  zero_(): this { return this.copy_(0); }
   maximum(other: Tensor): Tensor { return wrap(native.maximum(this.#handle, handleOf(other, 'maximum(other)'))); }
   minimum(other: Tensor): Tensor { return wrap(native.minimum(this.#handle, handleOf(other, 'minimum(other)'))); }
   neg(): Tensor { return wrap(native.neg(this.#handle)); }

@@ -54,6 +54,27 @@ const BinaryFns kMinimum{[](const at::Tensor& a, const at::Tensor& b) { return a
 const BinaryFns kMatmul{[](const at::Tensor& a, const at::Tensor& b) { return at::matmul(a, b); }, nullptr};
 const BinaryFns kBmm{[](const at::Tensor& a, const at::Tensor& b) { return at::bmm(a, b); }, nullptr};
 
+// In-place ops return nothing: the JS Tensor keeps its handle, whose storage changed.
+struct InplaceFns {
+  void (*tt)(at::Tensor&, const at::Tensor&);
+  void (*ts)(at::Tensor&, const at::Scalar&);
+};
+
+Napi::Value InplaceOp(const Napi::CallbackInfo& info) {
+  const auto* fns = static_cast<const InplaceFns*>(info.Data());
+  at::Tensor a = ToTensor(info[0]);
+  if (AddonTensor::IsTensor(info.Env(), info[1])) fns->tt(a, ToTensor(info[1]));
+  else if (fns->ts != nullptr) fns->ts(a, ToScalar(info[1]));
+  else throw TorchError(info.Env(), "expected a Tensor as second operand");
+  return info.Env().Undefined();
+}
+
+const InplaceFns kAddInplace{[](at::Tensor& a, const at::Tensor& b) { a.add_(b); }, [](at::Tensor& a, const at::Scalar& b) { a.add_(b); }};
+const InplaceFns kSubInplace{[](at::Tensor& a, const at::Tensor& b) { a.sub_(b); }, [](at::Tensor& a, const at::Scalar& b) { a.sub_(b); }};
+const InplaceFns kMulInplace{[](at::Tensor& a, const at::Tensor& b) { a.mul_(b); }, [](at::Tensor& a, const at::Scalar& b) { a.mul_(b); }};
+const InplaceFns kDivInplace{[](at::Tensor& a, const at::Tensor& b) { a.div_(b); }, [](at::Tensor& a, const at::Scalar& b) { a.div_(b); }};
+const InplaceFns kCopyInplace{[](at::Tensor& a, const at::Tensor& b) { a.copy_(b); }, [](at::Tensor& a, const at::Scalar& b) { a.fill_(b); }};
+
 int64_t ToReduction(const Napi::Value& value) {
   std::string r = value.IsString() ? value.As<Napi::String>().Utf8Value() : "mean";
   if (r == "mean") return at::Reduction::Mean;
@@ -225,6 +246,9 @@ Napi::Value To(const Napi::CallbackInfo& info) {
 void ExportUnary(Napi::Env env, Napi::Object exports, const char* name, Unary fn) {
   exports.Set(name, Napi::Function::New(env, Safe<UnaryOp>, name, reinterpret_cast<void*>(fn)));
 }
+void ExportInplace(Napi::Env env, Napi::Object exports, const char* name, const InplaceFns& fns) {
+  exports.Set(name, Napi::Function::New(env, Safe<InplaceOp>, name, const_cast<InplaceFns*>(&fns)));
+}
 void ExportBinary(Napi::Env env, Napi::Object exports, const char* name, const BinaryFns& fns) {
   exports.Set(name, Napi::Function::New(env, Safe<BinaryOp>, name, const_cast<BinaryFns*>(&fns)));
 }
@@ -257,6 +281,11 @@ void RegisterElementwise(Napi::Env env, Napi::Object e) {
   ExportBinary(env, e, "minimum", kMinimum);
   ExportBinary(env, e, "matmul", kMatmul);
   ExportBinary(env, e, "bmm", kBmm);
+  ExportInplace(env, e, "add_", kAddInplace);
+  ExportInplace(env, e, "sub_", kSubInplace);
+  ExportInplace(env, e, "mul_", kMulInplace);
+  ExportInplace(env, e, "div_", kDivInplace);
+  ExportInplace(env, e, "copy_", kCopyInplace);
 }
 
 }  // namespace

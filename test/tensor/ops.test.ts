@@ -198,3 +198,22 @@ describe('nn functions', () => {
     expect(x.detach().requiresGrad).toBe(false);
   });
 });
+
+describe('in-place ops', () => {
+  it('add_, sub_, mul_, div_, copy_ and zero_ change the tensor itself', () => {
+    const a = t([1, 2, 3]);
+    expect(a.add_(1).toArray()).toEqual([2, 3, 4]);
+    a.mul_(t([1, 2, 3])).sub_(1).div_(2);
+    expect(a.toArray()).toEqual([0.5, 2.5, 5.5]);
+    a.copy_(t([7]));
+    expect(a.toArray()).toEqual([7, 7, 7]);
+    expect(a.zero_().toArray()).toEqual([0, 0, 0]);
+  });
+
+  it('refuses in-place updates of a leaf that requires grad outside noGrad', () => {
+    const w = torch.ones([2], { requiresGrad: true });
+    expect(() => w.add_(1)).toThrow(/leaf Variable that requires grad/);
+    torch.noGrad(() => w.add_(1));
+    expect(w.toArray()).toEqual([2, 2]);
+  });
+});
