@@ -9,6 +9,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterCreation(env, exports);
   RegisterOps(env, exports);
   RegisterRuntime(env, exports);
+  RegisterModules(env, exports);
+  RegisterModels(env, exports);
   exports.Set("addonVersion", Napi::String::New(env, NODE_PEFT_VERSION));
   return exports;
 }

@@ -15,6 +15,7 @@ namespace peft {
 struct AddonData {
   Napi::FunctionReference errorCtor;   // the TS TorchError class, handed over once at load
   Napi::FunctionReference tensorCtor;  // AddonTensor
+  Napi::FunctionReference moduleCtor;  // AddonModule
 };
 AddonData& Data(Napi::Env env);
 
@@ -85,6 +86,8 @@ void RegisterCreation(Napi::Env env, Napi::Object exports);
 void RegisterOps(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterAllocator(Napi::Env env, Napi::Object exports);
+void RegisterModules(Napi::Env env, Napi::Object exports);
+void RegisterModels(Napi::Env env, Napi::Object exports);
 
 template <Callback F>
 void Export(Napi::Env env, Napi::Object exports, const char* name) {

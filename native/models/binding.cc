@@ -1,0 +1,119 @@
+// JS entry points for models: build one from a normalised config, run forward (sync or on a
+// worker thread). Configs arrive already validated and defaulted by lib/models/*.ts.
+#include "../async.h"
+#include "../nn/module_wrap.h"
+#include "bert.h"
+#include "opt.h"
+
+namespace peft {
+namespace {
+
+int64_t Int(const Napi::Object& o, const char* key) { return ToInt(o.Get(key), key); }
+double Num(const Napi::Object& o, const char* key) { return o.Get(key).As<Napi::Number>().DoubleValue(); }
+bool Bool(const Napi::Object& o, const char* key) { return ToBool(o.Get(key), false); }
+std::string Str(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+}
+
+BertConfig ToBertConfig(const Napi::Object& o) {
+  BertConfig c;
+  c.vocab_size = Int(o, "vocab_size");
+  c.hidden_size = Int(o, "hidden_size");
+  c.num_hidden_layers = Int(o, "num_hidden_layers");
+  c.num_attention_heads = Int(o, "num_attention_heads");
+  c.intermediate_size = Int(o, "intermediate_size");
+  c.max_position_embeddings = Int(o, "max_position_embeddings");
+  c.type_vocab_size = Int(o, "type_vocab_size");
+  c.pad_token_id = Int(o, "pad_token_id");
+  c.hidden_dropout_prob = Num(o, "hidden_dropout_prob");
+  c.attention_probs_dropout_prob = Num(o, "attention_probs_dropout_prob");
+  c.layer_norm_eps = Num(o, "layer_norm_eps");
+  c.initializer_range = Num(o, "initializer_range");
+  c.classifier_dropout = o.Get("classifier_dropout").IsNumber() ? Num(o, "classifier_dropout") : -1;
+  c.hidden_act = Str(o, "hidden_act");
+  c.num_labels = Int(o, "num_labels");
+  c.problem_type = Str(o, "problem_type");
+  return c;
+}
+
+OPTConfig ToOPTConfig(const Napi::Object& o) {
+  OPTConfig c;
+  c.vocab_size = Int(o, "vocab_size");
+  c.hidden_size = Int(o, "hidden_size");
+  c.num_hidden_layers = Int(o, "num_hidden_layers");
+  c.num_attention_heads = Int(o, "num_attention_heads");
+  c.ffn_dim = Int(o, "ffn_dim");
+  c.max_position_embeddings = Int(o, "max_position_embeddings");
+  c.word_embed_proj_dim = Int(o, "word_embed_proj_dim");
+  c.pad_token_id = Int(o, "pad_token_id");
+  c.do_layer_norm_before = Bool(o, "do_layer_norm_before");
+  c.remove_final_layer_norm = Bool(o, "_remove_final_layer_norm");
+  c.enable_bias = Bool(o, "enable_bias");
+  c.layer_norm_elementwise_affine = Bool(o, "layer_norm_elementwise_affine");
+  c.dropout = Num(o, "dropout");
+  c.attention_dropout = Num(o, "attention_dropout");
+  c.init_std = Num(o, "init_std");
+  c.activation_function = Str(o, "activation_function");
+  return c;
+}
+
+// createModel(family, head, config, dtype?, device?) -> module with uninitialised parameters
+Napi::Value CreateModel(const Napi::CallbackInfo& info) {
+  std::string family = info[0].As<Napi::String>().Utf8Value();
+  std::string head = info[1].As<Napi::String>().Utf8Value();
+  Napi::Object config = info[2].As<Napi::Object>();
+  at::TensorOptions options = ToOptions(info[3], info[4]);
+  if (!options.has_dtype()) options = options.dtype(at::kFloat);
+  if (family == "bert") return AddonModule::Wrap(info.Env(), MakeBert(head, ToBertConfig(config), options));
+  if (family == "opt") return AddonModule::Wrap(info.Env(), MakeOPT(head, ToOPTConfig(config), options));
+  throw TorchError(info.Env(), "unknown model family '" + family + "'");
+}
+
+ModelInputs ToInputs(const Napi::Object& o) {
+  ModelInputs in;
+  in.input_ids = ToTensor(o.Get("inputIds"), "inputIds");
+  if (auto t = ToOptionalTensor(o.Get("attentionMask"))) in.attention_mask = *t;
+  if (auto t = ToOptionalTensor(o.Get("tokenTypeIds"))) in.token_type_ids = *t;
+  if (auto t = ToOptionalTensor(o.Get("labels"))) in.labels = *t;
+  in.output_hidden_states = ToBool(o.Get("outputHiddenStates"), false);
+  return in;
+}
+
+ModelOutputs RunForward(Module& model, const ModelInputs& in) {
+  if (model.type().rfind("Bert", 0) == 0) return BertForward(model, in);
+  return OPTForward(model, in);
+}
+
+Napi::Value FromOutputs(Napi::Env env, const ModelOutputs& out) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("logits", FromTensor(env, out.logits));
+  o.Set("loss", FromTensor(env, out.loss));
+  o.Set("lastHiddenState", FromTensor(env, out.last_hidden_state));
+  o.Set("poolerOutput", FromTensor(env, out.pooler_output));
+  o.Set("hiddenStates", out.hidden_states.empty() ? env.Null() : FromTensorList(env, out.hidden_states));
+  return o;
+}
+
+Napi::Value Forward(const Napi::CallbackInfo& info) {
+  ModulePtr model = ToModule(info[0]);
+  return FromOutputs(info.Env(), RunForward(*model, ToInputs(info[1].As<Napi::Object>())));
+}
+
+Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
+  ModulePtr model = ToModule(info[0]);  // the shared_ptr keeps the model alive while the worker runs
+  ModelInputs in = ToInputs(info[1].As<Napi::Object>());
+  return PromiseWorker<ModelOutputs>::Start(
+      info.Env(), "node-peft:forward", [model, in]() { return RunForward(*model, in); },
+      [](Napi::Env env, ModelOutputs& out) { return FromOutputs(env, out); });
+}
+
+}  // namespace
+
+void RegisterModels(Napi::Env env, Napi::Object e) {
+  Export<CreateModel>(env, e, "createModel");
+  Export<Forward>(env, e, "modelForward");
+  Export<ForwardAsync>(env, e, "modelForwardAsync");
+}
+
+}  // namespace peft

@@ -1,0 +1,36 @@
+// What a model's forward returns, as transformers' ModelOutput classes.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace peft {
+
+struct ModelInputs {
+  at::Tensor input_ids;
+  at::Tensor attention_mask;   // optional
+  at::Tensor token_type_ids;   // optional (BERT)
+  at::Tensor labels;           // optional
+  bool output_hidden_states = false;
+};
+
+struct ModelOutputs {
+  at::Tensor logits;
+  at::Tensor loss;               // undefined without labels
+  at::Tensor last_hidden_state;
+  at::Tensor pooler_output;      // BERT with a pooler
+  std::vector<at::Tensor> hidden_states;  // embeddings output + each layer's, when asked
+};
+
+// transformers' finfo(dtype).min, the additive mask value for masked positions.
+inline double MaskValue(at::ScalarType dtype) {
+  switch (dtype) {
+    case at::kHalf: return -65504.0;
+    case at::kBFloat16: return -3.3895313892515355e38;
+    case at::kDouble: return -1.7976931348623157e308;
+    default: return -3.4028234663852886e38;
+  }
+}
+
+}  // namespace peft
