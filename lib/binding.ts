@@ -23,6 +23,19 @@ export interface TensorMeta {
   isLeaf: boolean;
 }
 
+/** A checkpoint as the addon returns it: parallel arrays keep the file's key order. */
+export interface NativeStateDict {
+  keys: string[];
+  tensors: T[];
+  metadata: Record<string, string>;
+}
+
+export interface NativeSafetensorsHeader {
+  entries: { name: string; dtype: DType; shape: number[]; dataOffsets: [number, number] }[];
+  metadata: Record<string, string>;
+  dataStart: number;
+}
+
 export interface Binding {
   addonVersion: string;
   setErrorClass(ctor: new (message: string) => Error): void;
@@ -102,6 +115,14 @@ export interface Binding {
   backward(t: T, gradient: Opt<T>, retainGraph: boolean): void;
   backwardAsync(t: T, gradient: Opt<T>, retainGraph: boolean): Promise<void>;
   matmulAsync(a: T, b: T): Promise<T>;
+  // checkpoint files (native/io)
+  loadSafetensors(path: string, dtype: Opt<DType>, device: Opt<string>): Promise<NativeStateDict>;
+  loadSafetensorsSync(path: string, dtype: Opt<DType>, device: Opt<string>): NativeStateDict;
+  readSafetensorsHeader(path: string): NativeSafetensorsHeader;
+  saveSafetensors(path: string, keys: string[], tensors: T[], metadata: Record<string, string>): Promise<void>;
+  saveSafetensorsSync(path: string, keys: string[], tensors: T[], metadata: Record<string, string>): void;
+  loadTorchBin(path: string, dtype: Opt<DType>, device: Opt<string>): Promise<NativeStateDict>;
+  loadTorchBinSync(path: string, dtype: Opt<DType>, device: Opt<string>): NativeStateDict;
 }
 
 const ROOT = path.resolve(__dirname, '..');
