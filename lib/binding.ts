@@ -12,6 +12,11 @@ export interface NativeTensor {
   isDisposed(): boolean;
 }
 type T = NativeTensor;
+/** A module (sub)tree owned by the addon. */
+export interface NativeModule {
+  readonly __module: unique symbol;
+}
+type M = NativeModule;
 type Opt<X> = X | null | undefined;
 type Scalar = number | boolean;
 
@@ -123,6 +128,38 @@ export interface Binding {
   saveSafetensorsSync(path: string, keys: string[], tensors: T[], metadata: Record<string, string>): void;
   loadTorchBin(path: string, dtype: Opt<DType>, device: Opt<string>): Promise<NativeStateDict>;
   loadTorchBinSync(path: string, dtype: Opt<DType>, device: Opt<string>): NativeStateDict;
+  // modules
+  moduleNamedParameters(m: M, removeDuplicate?: boolean): [string, T][];
+  moduleNamedBuffers(m: M): [string, T][];
+  moduleChildNames(m: M): string[];
+  moduleNamedModules(m: M): [string, string][];
+  moduleGetSubmodule(m: M, path: string): M;
+  moduleRepr(m: M): string;
+  moduleType(m: M): string;
+  moduleTrain(m: M, on: boolean): void;
+  moduleIsTraining(m: M): boolean;
+  moduleRequiresGrad(m: M, on: boolean): void;
+  moduleLoadParameters(m: M, weights: Record<string, T>, initStd: number): string[];
+  // models
+  createModel(family: 'bert' | 'opt', head: string, config: Record<string, unknown>, dtype?: Opt<DType>, device?: Opt<string>): M;
+  modelForward(m: M, inputs: NativeModelInputs): NativeModelOutputs;
+  modelForwardAsync(m: M, inputs: NativeModelInputs): Promise<NativeModelOutputs>;
+}
+
+export interface NativeModelInputs {
+  inputIds: T;
+  attentionMask?: T | null;
+  tokenTypeIds?: T | null;
+  labels?: T | null;
+  outputHiddenStates?: boolean;
+}
+
+export interface NativeModelOutputs {
+  logits: T | null;
+  loss: T | null;
+  lastHiddenState: T | null;
+  poolerOutput: T | null;
+  hiddenStates: T[] | null;
 }
 
 const ROOT = path.resolve(__dirname, '..');

@@ -10,3 +10,6 @@ export { setNumThreads, getNumThreads, manualSeed, cuda, liveTensorCount, versio
 export type { Versions } from './runtime';
 export * as F from './functional';
 export * from './tokenizers';
+export { Module } from './nn/module';
+export type { ModuleTree } from './nn/module';
+export * from './models';

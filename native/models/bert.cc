@@ -16,10 +16,12 @@ struct BertEmbeddings : Module {
     RegisterModule("token_type_embeddings", std::make_shared<Embedding>(c.type_vocab_size, c.hidden_size, -1, o));
     RegisterModule("LayerNorm", std::make_shared<LayerNorm>(c.hidden_size, c.layer_norm_eps, true, o));
     RegisterModule("dropout", std::make_shared<Dropout>(c.hidden_dropout_prob));
+    // Saved in transformers 4.x checkpoints (bert.embeddings.position_ids), so kept as a buffer.
+    RegisterBuffer("position_ids", at::arange(c.max_position_embeddings, o.dtype(at::kLong)).unsqueeze(0));
   }
   at::Tensor Forward(const at::Tensor& ids, at::Tensor token_types) {
     int64_t length = ids.size(1);
-    at::Tensor positions = at::arange(length, ids.options().dtype(at::kLong)).unsqueeze(0);
+    at::Tensor positions = Buffer("position_ids").narrow(1, 0, length).to(ids.device());
     if (!token_types.defined()) token_types = at::zeros_like(ids);
     at::Tensor h = RunChild(*this, "word_embeddings", ids) + RunChild(*this, "token_type_embeddings", token_types) +
                    RunChild(*this, "position_embeddings", positions);

@@ -64,25 +64,33 @@ at::Tensor& Module::Param(const std::string& name) {
   TORCH_CHECK(false, type_, " has no parameter '", name, "'");
 }
 
+at::Tensor& Module::Buffer(const std::string& name) {
+  for (auto& [n, t] : buffers_)
+    if (n == name) return t;
+  TORCH_CHECK(false, type_, " has no buffer '", name, "'");
+}
+
 bool Module::HasParam(const std::string& name) const {
   return std::any_of(params_.begin(), params_.end(), [&](const auto& p) { return p.first == name; });
 }
 
-void Module::CollectParameters(const std::string& prefix, NamedTensors& out, std::vector<const void*>& seen) const {
+void Module::CollectParameters(const std::string& prefix, NamedTensors& out, std::vector<const void*>* seen) const {
   for (const auto& [name, t] : params_) {
     if (!t.defined()) continue;
     const void* impl = t.unsafeGetTensorImpl();
-    if (std::find(seen.begin(), seen.end(), impl) != seen.end()) continue;
-    seen.push_back(impl);
+    if (seen) {
+      if (std::find(seen->begin(), seen->end(), impl) != seen->end()) continue;
+      seen->push_back(impl);
+    }
     out.emplace_back(prefix + name, t);
   }
   for (const auto& [name, child] : children_) child->CollectParameters(prefix + name + ".", out, seen);
 }
 
-NamedTensors Module::NamedParameters() const {
+NamedTensors Module::NamedParameters(bool remove_duplicate) const {
   NamedTensors out;
   std::vector<const void*> seen;
-  CollectParameters("", out, seen);
+  CollectParameters("", out, remove_duplicate ? &seen : nullptr);
   return out;
 }
 

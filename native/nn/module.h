@@ -40,13 +40,15 @@ class Module {
   ModulePtr Child(const std::string& name) const;
   void ReplaceChild(const std::string& name, ModulePtr child);
   at::Tensor& Param(const std::string& name);
+  at::Tensor& Buffer(const std::string& name);
+  NamedTensors& buffers() { return buffers_; }
   bool HasParam(const std::string& name) const;
   const NamedTensors& params() const { return params_; }
   const std::vector<std::pair<std::string, ModulePtr>>& children() const { return children_; }
 
   // ---- traversal (names joined with '.', as state-dict keys) ----
   // Shared tensors (tied weights) are listed once, under their first name, as PyTorch does.
-  NamedTensors NamedParameters() const;
+  NamedTensors NamedParameters(bool remove_duplicate = true) const;
   NamedTensors NamedBuffers() const;
   std::vector<std::pair<std::string, ModulePtr>> NamedModules(const ModulePtr& self) const;
   // "bert.encoder.layer.0.attention.self"; throws naming the missing part.
@@ -59,7 +61,7 @@ class Module {
   bool training_ = true;
 
  private:
-  void CollectParameters(const std::string& prefix, NamedTensors& out, std::vector<const void*>& seen) const;
+  void CollectParameters(const std::string& prefix, NamedTensors& out, std::vector<const void*>* seen) const;
 
   std::string type_;
   NamedTensors params_;

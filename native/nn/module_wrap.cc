@@ -42,8 +42,16 @@ Napi::Array NamedTensorsToJs(Napi::Env env, const NamedTensors& list) {
   return out;
 }
 
+// moduleNamedParameters(m, removeDuplicate = true): tied weights once, or under every name.
 Napi::Value NamedParameters(const Napi::CallbackInfo& info) {
-  return NamedTensorsToJs(info.Env(), ToModule(info[0])->NamedParameters());
+  return NamedTensorsToJs(info.Env(), ToModule(info[0])->NamedParameters(ToBool(info[1], true)));
+}
+
+Napi::Value ChildNames(const Napi::CallbackInfo& info) {
+  const auto& children = ToModule(info[0])->children();
+  Napi::Array out = Napi::Array::New(info.Env(), children.size());
+  for (size_t i = 0; i < children.size(); ++i) out.Set(static_cast<uint32_t>(i), children[i].first);
+  return out;
 }
 
 Napi::Value NamedBuffers(const Napi::CallbackInfo& info) {
@@ -131,10 +139,15 @@ Napi::Value LoadParameters(const Napi::CallbackInfo& info) {
         leaf->Init(name, std);
         missing.Set(missing.Length(), key);
       } else {
-        throw TorchError(env, "no initialisation rule for " + key);
+        at::NoGradGuard guard;  // parameters of containers (e.g. cls.predictions.bias) start at zero
+        param.zero_();
+        missing.Set(missing.Length(), key);
       }
     }
   }
+  for (auto& [prefix, m] : leaves)
+    for (auto& [name, buffer] : m->buffers())
+      if (weights.Has(prefix + name)) FillParameter(env, buffer, prefix + name, ToTensor(weights.Get(prefix + name)));
   return missing;
 }
 
@@ -144,6 +157,7 @@ void RegisterModules(Napi::Env env, Napi::Object e) {
   AddonModule::Init(env, e);
   Export<NamedParameters>(env, e, "moduleNamedParameters");
   Export<NamedBuffers>(env, e, "moduleNamedBuffers");
+  Export<ChildNames>(env, e, "moduleChildNames");
   Export<NamedModules>(env, e, "moduleNamedModules");
   Export<GetSubmodule>(env, e, "moduleGetSubmodule");
   Export<Repr>(env, e, "moduleRepr");

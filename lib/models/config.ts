@@ -1,0 +1,125 @@
+// Model configs: transformers' config.json fields with transformers' defaults. On disk and in
+// `toDict()` they are snake_case, as transformers writes them; unknown fields are kept.
+import fs from 'fs';
+import path from 'path';
+import { invalid } from '../validate';
+
+export type ConfigDict = Record<string, unknown>;
+
+/** Fields shared by every transformers config (PretrainedConfig), with its defaults. */
+const COMMON: ConfigDict = {
+  architectures: null,
+  id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
+  label2id: { LABEL_0: 0, LABEL_1: 1 },
+  problem_type: null,
+  torch_dtype: null,
+  pad_token_id: null,
+  bos_token_id: null,
+  eos_token_id: null,
+};
+
+export const BERT_DEFAULTS: ConfigDict = {
+  model_type: 'bert',
+  vocab_size: 30522,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+  position_embedding_type: 'absolute',
+  use_cache: true,
+  classifier_dropout: null,
+};
+
+export const OPT_DEFAULTS: ConfigDict = {
+  model_type: 'opt',
+  vocab_size: 50272,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  ffn_dim: 3072,
+  max_position_embeddings: 2048,
+  do_layer_norm_before: true,
+  _remove_final_layer_norm: false,
+  word_embed_proj_dim: null,
+  dropout: 0.1,
+  attention_dropout: 0.0,
+  num_attention_heads: 12,
+  activation_function: 'relu',
+  layerdrop: 0.0,
+  init_std: 0.02,
+  use_cache: true,
+  pad_token_id: 1,
+  bos_token_id: 2,
+  eos_token_id: 2,
+  enable_bias: true,
+  layer_norm_elementwise_affine: true,
+};
+
+const DEFAULTS: Record<string, ConfigDict> = { bert: BERT_DEFAULTS, opt: OPT_DEFAULTS };
+
+/** A transformers config: `get` reads a snake_case field, with the model type's default. */
+export class PretrainedConfig {
+  readonly dict: ConfigDict;
+
+  constructor(dict: ConfigDict) {
+    const type = dict.model_type;
+    if (typeof type !== 'string' || !(type in DEFAULTS)) {
+      throw new Error(`unsupported model_type ${JSON.stringify(type)} (node-peft supports: ${Object.keys(DEFAULTS).join(', ')})`);
+    }
+    this.dict = { ...COMMON, ...DEFAULTS[type], ...dict };
+    if (type === 'opt' && this.dict.word_embed_proj_dim == null) this.dict.word_embed_proj_dim = this.dict.hidden_size;
+    this.#normaliseLabels(dict);
+  }
+
+  // transformers derives num_labels from id2label; a given num_labels rebuilds id2label.
+  #normaliseLabels(given: ConfigDict): void {
+    if (typeof given.num_labels === 'number' && !(given.id2label && Object.keys(given.id2label).length === given.num_labels)) {
+      const n = given.num_labels;
+      this.dict.id2label = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), `LABEL_${i}`]));
+      this.dict.label2id = Object.fromEntries(Array.from({ length: n }, (_, i) => [`LABEL_${i}`, i]));
+    }
+    delete this.dict.num_labels;
+  }
+
+  get modelType(): string { return this.dict.model_type as string; }
+  get numLabels(): number { return Object.keys(this.dict.id2label as object).length; }
+  get<T = unknown>(key: string): T { return this.dict[key] as T; }
+
+  static fromFile(file: string): PretrainedConfig {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read model config ${file}: ${(err as Error).message}`);
+    }
+    let dict: unknown;
+    try {
+      dict = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`malformed JSON in ${file}: ${(err as Error).message}`);
+    }
+    if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) invalid(file, 'a JSON object', dict);
+    return new PretrainedConfig(dict as ConfigDict);
+  }
+
+  static fromPretrained(dir: string): PretrainedConfig {
+    return PretrainedConfig.fromFile(path.join(dir, 'config.json'));
+  }
+
+  /** What config.json holds, as transformers writes it (num_labels lives in id2label). */
+  toDict(): ConfigDict {
+    return { ...this.dict };
+  }
+
+  /** The fields the native model reads, with num_labels resolved. */
+  nativeFields(): ConfigDict {
+    return { ...this.dict, num_labels: this.numLabels, problem_type: this.dict.problem_type ?? '' };
+  }
+}

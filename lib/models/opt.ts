@@ -1,0 +1,26 @@
+// OPT model classes, as transformers names them.
+import type { native } from '../binding';
+import { OPT_DEFAULTS, PretrainedConfig, type ConfigDict } from './config';
+import { fromConfig, fromPretrained, type FromPretrainedOptions, PreTrainedModel } from './pretrained';
+
+type Handle = ReturnType<typeof native.createModel>;
+
+export const optConfig = (fields: ConfigDict = {}): PretrainedConfig => new PretrainedConfig({ ...OPT_DEFAULTS, ...fields, model_type: 'opt' });
+
+export class OPTModel extends PreTrainedModel {
+  static readonly family = 'opt' as const;
+  static readonly head: string = 'opt';
+  static readonly basePrefix = 'model';
+  constructor(handle: Handle, config: PretrainedConfig) { super(handle, config); }
+  static fromPretrained(dirOrId: string, options?: FromPretrainedOptions): Promise<OPTModel> { return fromPretrained(this, dirOrId, options); }
+  static fromConfig(config: PretrainedConfig, options?: FromPretrainedOptions): OPTModel { return fromConfig(this, config, options); }
+}
+
+export class OPTForCausalLM extends PreTrainedModel {
+  static readonly family = 'opt' as const;
+  static readonly head = 'causal';
+  static readonly basePrefix = 'model';
+  constructor(handle: Handle, config: PretrainedConfig) { super(handle, config); }
+  static fromPretrained(dirOrId: string, options?: FromPretrainedOptions): Promise<OPTForCausalLM> { return fromPretrained(this, dirOrId, options); }
+  static fromConfig(config: PretrainedConfig, options?: FromPretrainedOptions): OPTForCausalLM { return fromConfig(this, config, options); }
+}

@@ -1,0 +1,172 @@
+// PreTrainedModel: what every model class shares — loading from a HuggingFace folder (or the
+// local hub cache), forward on a worker thread, savePretrained in transformers' layout.
+import fs from 'fs';
+import path from 'path';
+import { native, type NativeModelInputs, type NativeModelOutputs } from '../binding';
+import { checkDevice, checkDtype, type Device, type DType } from '../dtype';
+import { withCallerStack } from '../errors';
+import { loadStateDict, saveSafetensors } from '../io';
+import { Module, moduleHandle } from '../nn/module';
+import { handleOf, type Tensor, wrap } from '../tensor';
+import { resolveModelDir } from '../tokenizers/hub';
+import { tensor } from '../creation';
+import { writeJsonAtomic } from '../util/fs';
+import { expectBool, expectOptions, invalid } from '../validate';
+import { PretrainedConfig, type ConfigDict } from './config';
+import { mapCheckpointKeys } from './weights';
+
+export interface ModelInputs {
+  inputIds: Tensor | number[][];
+  attentionMask?: Tensor | number[][];
+  tokenTypeIds?: Tensor | number[][];
+  labels?: Tensor | number[] | number[][];
+  outputHiddenStates?: boolean;
+}
+
+export interface ModelOutput {
+  logits: Tensor;
+  loss?: Tensor;
+  lastHiddenState: Tensor;
+  poolerOutput?: Tensor;
+  /** Embedding output and every layer's output, when outputHiddenStates is set. */
+  hiddenStates?: Tensor[];
+}
+
+export interface LoadingInfo {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export interface FromPretrainedOptions {
+  numLabels?: number;
+  dtype?: DType;
+  device?: Device;
+  /** Fields that override config.json (snake_case, as transformers' kwargs). */
+  config?: ConfigDict;
+  /** Print transformers' warnings about missing and unexpected weights (default true). */
+  warn?: boolean;
+}
+
+const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates'] as const;
+
+function asIds(name: string, value: unknown): Tensor | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return tensor(value as number[][], { dtype: 'int64' });
+  handleOf(value, name);
+  return value as Tensor;
+}
+
+export type ModelClass<M extends PreTrainedModel> = {
+  new (handle: ReturnType<typeof native.createModel>, config: PretrainedConfig): M;
+  readonly family: 'bert' | 'opt';
+  readonly head: string;
+  readonly basePrefix: string;
+};
+
+export abstract class PreTrainedModel extends Module {
+  readonly config: PretrainedConfig;
+  loadingInfo: LoadingInfo = { missingKeys: [], unexpectedKeys: [] };
+
+  /** @internal */
+  constructor(handle: ReturnType<typeof native.createModel>, config: PretrainedConfig) {
+    super(handle);
+    this.config = config;
+  }
+
+  /** Class name as transformers' architectures field records it. */
+  get architecture(): string { return this.type; }
+
+  #inputs(inputs: ModelInputs): NativeModelInputs {
+    const o = expectOptions('forward(inputs)', inputs, INPUT_KEYS);
+    const inputIds = asIds('inputIds', o.inputIds);
+    if (!inputIds) invalid('forward(inputs).inputIds', 'a Tensor or number[][] of token ids', o.inputIds);
+    const labels = o.labels === undefined ? undefined : Array.isArray(o.labels) ? tensor(o.labels as number[], { dtype: 'int64' }) : (o.labels as Tensor);
+    return {
+      inputIds: handleOf(inputIds, 'inputIds'),
+      attentionMask: o.attentionMask === undefined ? null : handleOf(asIds('attentionMask', o.attentionMask), 'attentionMask'),
+      tokenTypeIds: o.tokenTypeIds === undefined ? null : handleOf(asIds('tokenTypeIds', o.tokenTypeIds), 'tokenTypeIds'),
+      labels: labels === undefined ? null : handleOf(labels, 'labels'),
+      outputHiddenStates: o.outputHiddenStates === undefined ? false : expectBool('outputHiddenStates', o.outputHiddenStates),
+    };
+  }
+
+  static #outputs(out: NativeModelOutputs): ModelOutput {
+    const result: ModelOutput = { logits: wrap(out.logits ?? out.lastHiddenState!), lastHiddenState: wrap(out.lastHiddenState!) };
+    if (out.loss) result.loss = wrap(out.loss);
+    if (out.poolerOutput) result.poolerOutput = wrap(out.poolerOutput);
+    if (out.hiddenStates) result.hiddenStates = out.hiddenStates.map(wrap);
+    return result;
+  }
+
+  /** [async] The forward pass on a worker thread. */
+  async forward(inputs: ModelInputs): Promise<ModelOutput> {
+    const out = await withCallerStack(native.modelForwardAsync(moduleHandle(this), this.#inputs(inputs)));
+    return PreTrainedModel.#outputs(out);
+  }
+
+  /** [sync] The forward pass on the calling thread, for small inputs. */
+  forwardSync(inputs: ModelInputs): ModelOutput {
+    return PreTrainedModel.#outputs(native.modelForward(moduleHandle(this), this.#inputs(inputs)));
+  }
+
+  /** Writes config.json and model.safetensors as transformers' save_pretrained does. */
+  async savePretrained(dir: string): Promise<void> {
+    await fs.promises.mkdir(dir, { recursive: true });
+    const tensors = new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    await saveSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    const dict = { ...this.config.toDict(), architectures: [this.architecture] };
+    await writeJsonAtomic(path.join(dir, 'config.json'), sortKeys(dict));
+  }
+}
+
+function sortKeys(dict: ConfigDict): ConfigDict {
+  return Object.fromEntries(Object.keys(dict).sort().map((k) => [k, dict[k]]));
+}
+
+const OPTION_NAMES = ['numLabels', 'dtype', 'device', 'config', 'warn'] as const;
+
+/** Builds a model of `cls` from config alone, with freshly initialised weights. */
+export function fromConfig<M extends PreTrainedModel>(cls: ModelClass<M>, config: PretrainedConfig, options?: FromPretrainedOptions): M {
+  const o = expectOptions(`${cls.name}.fromConfig`, options, OPTION_NAMES);
+  const handle = native.createModel(cls.family, cls.head, config.nativeFields(), o.dtype ? checkDtype('dtype', o.dtype) : null, o.device ? checkDevice('device', o.device) : null);
+  const model = new cls(handle, config);
+  native.moduleLoadParameters(handle, {}, initStd(config));
+  return model;
+}
+
+function initStd(config: PretrainedConfig): number {
+  return (config.get<number>('initializer_range') ?? config.get<number>('init_std') ?? 0.02) as number;
+}
+
+/** Loads `cls` from a model folder or hub id, mapping keys as transformers does. */
+export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<M>, dirOrId: string, options?: FromPretrainedOptions): Promise<M> {
+  const o = expectOptions(`${cls.name}.fromPretrained`, options, OPTION_NAMES);
+  const dir = resolveModelDir(dirOrId);
+  const overrides: ConfigDict = { ...(o.config ?? {}) };
+  if (o.numLabels !== undefined) overrides.num_labels = o.numLabels;
+  const base = PretrainedConfig.fromPretrained(dir);
+  const config = new PretrainedConfig({ ...base.dict, ...overrides, ...(o.numLabels !== undefined ? { num_labels: o.numLabels } : {}) });
+  const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
+  const device = o.device ? checkDevice('device', o.device) : null;
+  const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
+  const model = new cls(handle, config);
+  const { tensors: checkpoint } = await loadStateDict(dir);
+  const modelKeys = [...model.stateDict().keys()];
+  const mapping = mapCheckpointKeys([...checkpoint.keys()], modelKeys, cls.basePrefix);
+  const weights: Record<string, ReturnType<typeof handleOf>> = {};
+  for (const [key, source] of mapping.sources) weights[key] = handleOf(checkpoint.get(source)!, source);
+  const missing = native.moduleLoadParameters(handle, weights, initStd(config));
+  model.loadingInfo = { missingKeys: missing, unexpectedKeys: mapping.unexpected };
+  for (const t of checkpoint.values()) t.dispose();
+  if (o.warn ?? true) warnLoading(model.architecture, dir, model.loadingInfo);
+  return model;
+}
+
+function warnLoading(arch: string, dir: string, info: LoadingInfo): void {
+  if (info.unexpectedKeys.length > 0) {
+    console.warn(`Some weights of the model checkpoint at ${dir} were not used when initializing ${arch}: [${info.unexpectedKeys.map((k) => `'${k}'`).join(', ')}]`);
+  }
+  if (info.missingKeys.length > 0) {
+    console.warn(`Some weights of ${arch} were not initialized from the model checkpoint at ${dir} and are newly initialized: [${info.missingKeys.map((k) => `'${k}'`).join(', ')}]\nYou should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.`);
+  }
+}
