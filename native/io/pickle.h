@@ -41,10 +41,11 @@ struct Unpickled {
 
 class Unpickler {
  public:
-  Unpickler(const uint8_t* data, uint64_t size, std::string file) : p_(data), begin_(data), end_(data + size), file_(std::move(file)) {}
+  Unpickler(const uint8_t* data, uint64_t size, std::string file) : p_(data), op_start_(data), begin_(data), end_(data + size), file_(std::move(file)) {}
 
   Unpickled Run() {
     while (true) {
+      op_start_ = p_;
       uint8_t op = Byte();
       if (op == '.') break;  // STOP
       Step(op);
@@ -67,7 +68,7 @@ class Unpickler {
   static constexpr size_t kMaxValues = size_t{1} << 22;  // ~15 values per tensor: 280,000 tensors
 
   [[noreturn]] void Fail(const std::string& what) const {
-    throw FormatError("data.pkl at byte " + std::to_string(p_ - begin_) + ": " + what);
+    throw FormatError("data.pkl at byte " + std::to_string(op_start_ - begin_) + ": " + what);
   }
 
   // ---- reading the byte stream ----
@@ -122,7 +123,6 @@ class Unpickler {
     if (Constant(op) || Container(op) || Memo(op) || Call(op)) return;
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02x", op);
-    --p_;
     Fail(std::string("unsupported pickle opcode ") + hex);
   }
 
@@ -346,6 +346,7 @@ class Unpickler {
   }
 
   const uint8_t* p_;
+  const uint8_t* op_start_;  // where the current opcode began: errors point at it
   const uint8_t* begin_;
   const uint8_t* end_;
   std::string file_;

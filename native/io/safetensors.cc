@@ -149,10 +149,10 @@ void Validate(const Header& h, uint64_t buffer) {
       throw FormatError(where + " fall outside the " + std::to_string(buffer) + "-byte data buffer");
     if (e->begin < cursor) throw FormatError(where + " overlap tensor '" + previous->name + "'");
     if (e->begin > cursor) throw FormatError(where + " leave a gap after byte " + std::to_string(cursor) + " of the data buffer");
-    uint64_t need = 0;
-    if (!MulWithin(e->numel, c10::elementSize(e->dtype), buffer, &need) || need != e->end - e->begin)
+    uint64_t need = e->numel * c10::elementSize(e->dtype);  // numel <= 2^53 (ParseShape): no overflow
+    if (need != e->end - e->begin)
       throw FormatError(where + " hold " + std::to_string(e->end - e->begin) + " bytes but " + CodeOf(e->dtype) + " " +
-                        ShapeString(e->shape) + " needs " + (need > buffer ? "more than the file holds" : std::to_string(need)));
+                        ShapeString(e->shape) + " needs " + std::to_string(need));
     cursor = e->end;
     previous = e;
   }
