@@ -90,6 +90,11 @@ export interface Binding {
   narrow(t: T, dim: number, start: number, length: number): T; select(t: T, dim: number, index: number): T;
   indexSelect(t: T, dim: number, index: T): T; gather(t: T, dim: number, index: T): T;
   maskedFill(t: T, mask: T, value: Scalar): T; where(cond: T, a: T | Scalar, b: T | Scalar): T;
+  topk(t: T, k: number, dim: number, largest: boolean): [T, T];
+  sort(t: T, dim: number, descending: boolean): [T, T];
+  cumsum(t: T, dim: number): T;
+  multinomial(probs: T, numSamples: number, replacement: boolean): T;
+  scatter(t: T, dim: number, index: T, src: T | Scalar): T;
   // nn
   linear(x: T, weight: T, bias: Opt<T>): T;
   embedding(weight: T, indices: T, paddingIdx: Opt<number>): T;
@@ -144,6 +149,13 @@ export interface Binding {
   createModel(family: 'bert' | 'opt', head: string, config: Record<string, unknown>, dtype?: Opt<DType>, device?: Opt<string>): M;
   modelForward(m: M, inputs: NativeModelInputs): NativeModelOutputs;
   modelForwardAsync(m: M, inputs: NativeModelInputs): Promise<NativeModelOutputs>;
+  generationCache(): NativeCache;
+  generationStepAsync(m: M, cache: NativeCache, inputIds: T, attentionMask: T): Promise<T>;
+}
+
+/** A key/value cache for one generation. */
+export interface NativeCache {
+  readonly __cache: unique symbol;
 }
 
 export interface NativeModelInputs {

@@ -13,3 +13,4 @@ export * from './tokenizers';
 export { Module } from './nn/module';
 export type { ModuleTree } from './nn/module';
 export * from './models';
+export type { GenerationOptions } from './generation/generate';

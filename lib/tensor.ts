@@ -210,6 +210,26 @@ export class Tensor {
   softmax(dim: number): Tensor { return wrap(native.softmax(this.#handle, expectInt('softmax(dim)', dim))); }
   logSoftmax(dim: number): Tensor { return wrap(native.logSoftmax(this.#handle, expectInt('logSoftmax(dim)', dim))); }
 
+  // ---- selection and sampling ----
+  /** The k largest (or smallest) elements along dim: {values, indices}. */
+  topk(k: number, dim = -1, largest = true): { values: Tensor; indices: Tensor } {
+    const [v, i] = native.topk(this.#handle, expectInt('topk(k)', k, 0), expectInt('topk(dim)', dim), expectBool('topk(largest)', largest));
+    return { values: wrap(v), indices: wrap(i) };
+  }
+  sort(dim = -1, descending = false): { values: Tensor; indices: Tensor } {
+    const [v, i] = native.sort(this.#handle, expectInt('sort(dim)', dim), expectBool('sort(descending)', descending));
+    return { values: wrap(v), indices: wrap(i) };
+  }
+  cumsum(dim: number): Tensor { return wrap(native.cumsum(this.#handle, expectInt('cumsum(dim)', dim))); }
+  /** Samples indices from each row of probabilities (libtorch's generator: see manualSeed). */
+  multinomial(numSamples: number, replacement = false): Tensor {
+    return wrap(native.multinomial(this.#handle, expectInt('multinomial(numSamples)', numSamples, 1), expectBool('multinomial(replacement)', replacement)));
+  }
+  /** Out-of-place scatter: a copy with src (or a value) written at index along dim. */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return wrap(native.scatter(this.#handle, expectInt('scatter(dim)', dim), handleOf(index, 'scatter(index)'), operand('scatter(src)', src)));
+  }
+
   // ---- shape ----
   reshape(...shape: number[] | [number[]]): Tensor { return wrap(native.reshape(this.#handle, expectIntList('reshape(shape)', shape.flat()))); }
   view(...shape: number[] | [number[]]): Tensor { return wrap(native.view(this.#handle, expectIntList('view(shape)', shape.flat()))); }

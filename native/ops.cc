@@ -191,6 +191,33 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   return FromTensor(env, at::where(cond, ToScalar(info[1]), ToScalar(info[2])));
 }
 
+// ---- selection and sampling ----
+// topk(t, k, dim, largest) -> [values, indices]
+Napi::Value Topk(const Napi::CallbackInfo& info) {
+  auto [values, indices] = at::topk(ToTensor(info[0]), ToInt(info[1], "k"), ToInt(info[2], "dim"), ToBool(info[3], true));
+  return FromTensorList(info.Env(), {values, indices});
+}
+// sort(t, dim, descending) -> [values, indices]
+Napi::Value Sort(const Napi::CallbackInfo& info) {
+  auto [values, indices] = at::sort(ToTensor(info[0]), ToInt(info[1], "dim"), ToBool(info[2], false));
+  return FromTensorList(info.Env(), {values, indices});
+}
+Napi::Value Cumsum(const Napi::CallbackInfo& info) {
+  return FromTensor(info.Env(), at::cumsum(ToTensor(info[0]), ToInt(info[1], "dim")));
+}
+// multinomial(probs, numSamples, replacement): draws from libtorch's seeded generator.
+Napi::Value Multinomial(const Napi::CallbackInfo& info) {
+  return FromTensor(info.Env(), at::multinomial(ToTensor(info[0]), ToInt(info[1], "numSamples"), ToBool(info[2], false)));
+}
+// scatter(t, dim, index, src | value)
+Napi::Value Scatter(const Napi::CallbackInfo& info) {
+  const at::Tensor& t = ToTensor(info[0]);
+  int64_t dim = ToInt(info[1], "dim");
+  const at::Tensor& index = ToTensor(info[2], "index");
+  if (AddonTensor::IsTensor(info.Env(), info[3])) return FromTensor(info.Env(), t.scatter(dim, index, ToTensor(info[3], "src")));
+  return FromTensor(info.Env(), t.scatter(dim, index, ToScalar(info[3])));
+}
+
 // ---- nn ----
 Napi::Value Linear(const Napi::CallbackInfo& info) {
   c10::optional<at::Tensor> bias = ToOptionalTensor(info[2]);
@@ -318,6 +345,11 @@ void RegisterOps(Napi::Env env, Napi::Object e) {
   Export<Gather>(env, e, "gather");
   Export<MaskedFill>(env, e, "maskedFill");
   Export<Where>(env, e, "where");
+  Export<Topk>(env, e, "topk");
+  Export<Sort>(env, e, "sort");
+  Export<Cumsum>(env, e, "cumsum");
+  Export<Multinomial>(env, e, "multinomial");
+  Export<Scatter>(env, e, "scatter");
   Export<Linear>(env, e, "linear");
   Export<Embedding>(env, e, "embedding");
   Export<LayerNorm>(env, e, "layerNorm");

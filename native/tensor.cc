@@ -1,6 +1,7 @@
 // The Tensor handle: owns one at::Tensor, reports its bytes to V8, frees on dispose or GC.
 // Also the value conversions every other file uses, and the reading of tensor data.
 #include <atomic>
+#include <cmath>
 #include <cstring>
 
 #include "common.h"
@@ -158,7 +159,13 @@ std::vector<int64_t> ToIntList(const Napi::Value& value, const char* what) {
 at::Scalar ToScalar(const Napi::Value& value) {
   if (value.IsBoolean()) return at::Scalar(value.As<Napi::Boolean>().Value());
   if (value.IsBigInt()) return at::Scalar(ToInt(value, "scalar"));
-  if (value.IsNumber()) return at::Scalar(value.As<Napi::Number>().DoubleValue());
+  if (value.IsNumber()) {
+    // JS has one number type: integral values act as Python ints (long * 2 stays long),
+    // others as floats (long * 0.5 is float), which is what the same Python code would do.
+    double d = value.As<Napi::Number>().DoubleValue();
+    if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9007199254740992.0) return at::Scalar(static_cast<int64_t>(d));
+    return at::Scalar(d);
+  }
   throw TorchError(value.Env(), "expected a number");
 }
 

@@ -108,9 +108,37 @@ Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
       [](Napi::Env env, ModelOutputs& out) { return FromOutputs(env, out); });
 }
 
+using CachePtr = std::shared_ptr<KVCache>;
+
+// A generation's key/value cache, owned by JS; freed with its handle.
+Napi::Value CreateCache(const Napi::CallbackInfo& info) {
+  return Napi::External<CachePtr>::New(info.Env(), new CachePtr(std::make_shared<KVCache>()),
+                                       [](Napi::Env, CachePtr* cache) { delete cache; });
+}
+
+CachePtr ToCache(const Napi::Value& value) {
+  if (!value.IsExternal()) throw TorchError(value.Env(), "expected a generation cache");
+  return *value.As<Napi::External<CachePtr>>().Data();
+}
+
+// generationStepAsync(model, cache, inputIds, attentionMask) -> logits [B, vocab]
+Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
+  ModulePtr model = ToModule(info[0]);
+  CachePtr cache = ToCache(info[1]);
+  ModelInputs in;
+  in.input_ids = ToTensor(info[2], "inputIds");
+  in.attention_mask = ToTensor(info[3], "attentionMask");
+  return QueueTensor(info.Env(), "node-peft:generate", [model, cache, in]() {
+    at::NoGradGuard guard;  // generation never needs a graph
+    return OPTNextTokenLogits(*model, in, *cache);
+  });
+}
+
 }  // namespace
 
 void RegisterModels(Napi::Env env, Napi::Object e) {
+  Export<CreateCache>(env, e, "generationCache");
+  Export<GenerationStepAsync>(env, e, "generationStepAsync");
   Export<CreateModel>(env, e, "createModel");
   Export<Forward>(env, e, "modelForward");
   Export<ForwardAsync>(env, e, "modelForwardAsync");

@@ -141,6 +141,10 @@ struct OPTForCausalLM : Module {
     auto head = RegisterModule("lm_head", std::make_shared<Linear>(c.word_embed_proj_dim, c.vocab_size, false, o));
     head->Param("weight") = Module::GetSubmodule(model, "decoder.embed_tokens")->Param("weight");  // tied
   }
+  at::Tensor NextTokenLogits(const ModelInputs& in, KVCache& cache) {
+    ModelOutputs out = static_cast<OPTModel&>(*Child("model")).Forward(in, &cache);
+    return RunChild(*this, "lm_head", out.last_hidden_state.select(1, -1));
+  }
   ModelOutputs Forward(const ModelInputs& in, KVCache* cache) {
     ModelOutputs out = static_cast<OPTModel&>(*Child("model")).Forward(in, cache);
     out.logits = RunChild(*this, "lm_head", out.last_hidden_state);
@@ -155,6 +159,12 @@ struct OPTForCausalLM : Module {
 };
 
 }  // namespace
+
+at::Tensor OPTNextTokenLogits(Module& model, const ModelInputs& in, KVCache& cache) {
+  auto* causal = dynamic_cast<OPTForCausalLM*>(&model);
+  TORCH_CHECK(causal != nullptr, model.type(), " cannot generate: it has no language-model head");
+  return causal->NextTokenLogits(in, cache);
+}
 
 ModulePtr MakeOPT(const std::string& head, const OPTConfig& config, const at::TensorOptions& options) {
   if (head == "opt") return std::make_shared<OPTModel>(config, options);

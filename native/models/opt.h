@@ -27,5 +27,7 @@ struct KVCache {
 ModulePtr MakeOPT(const std::string& head, const OPTConfig& config, const at::TensorOptions& options);
 // With a cache, input_ids holds only the new tokens and attention_mask covers past + new.
 ModelOutputs OPTForward(Module& model, const ModelInputs& in, KVCache* cache = nullptr);
+// One generation step: logits [B, vocab] of the last position, extending the cache.
+at::Tensor OPTNextTokenLogits(Module& model, const ModelInputs& in, KVCache& cache);
 
 }  // namespace peft

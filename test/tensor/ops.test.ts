@@ -217,3 +217,28 @@ describe('in-place ops', () => {
     expect(w.toArray()).toEqual([2, 2]);
   });
 });
+
+describe('selection and sampling', () => {
+  it('topk, sort, cumsum and scatter', () => {
+    const a = t([3, 1, 4, 1, 5]);
+    const top = a.topk(2);
+    expect(top.values.toArray()).toEqual([5, 4]);
+    expect(top.indices.toArray()).toEqual([4, 2]);
+    expect(a.topk(1, 0, false).values.toArray()).toEqual([1]);
+    expect(a.sort(0, true).values.toArray()).toEqual([5, 4, 3, 1, 1]);
+    expect(a.cumsum(0).toArray()).toEqual([3, 4, 8, 9, 14]);
+    expect(a.scatter(0, torch.tensor([0n, 4n]), 0).toArray()).toEqual([0, 1, 4, 1, 0]);
+    expect(a.scatter(0, torch.tensor([1n]), t([9])).toArray()).toEqual([3, 9, 4, 1, 5]);
+  });
+
+  it('multinomial follows the probabilities and the seed', () => {
+    const probs = t([[0, 1, 0], [0.5, 0, 0.5]]);
+    torch.manualSeed(3);
+    const draws = probs.multinomial(200, true);
+    const rows = draws.toArray() as number[][];
+    expect(rows[0].every((v) => v === 1)).toBe(true);
+    expect(rows[1].every((v) => v === 0 || v === 2)).toBe(true);
+    torch.manualSeed(3);
+    expect(probs.multinomial(200, true).toArray()).toEqual(rows);
+  });
+});

@@ -1,0 +1,50 @@
+// OPT against transformers 4.29.2 (fixtures computed by the real library).
+import fs from 'fs';
+import { describe, expect, it } from 'vitest';
+import * as torch from '../../lib';
+import { OPTForCausalLM } from '../../lib';
+import { cases, expectClose, fixture } from './helpers';
+
+const TOL = 1e-5;
+
+/** Positions where the (left-padded) mask is 1: at fully masked rows HF's numbers are arbitrary. */
+function attended(t: torch.Tensor, mask: torch.Tensor): torch.Tensor {
+  const keep = mask.eq(1).unsqueeze(-1).expand(...t.shape);
+  return torch.where(keep, t, 0);
+}
+
+describe('OPTForCausalLM matches transformers (opt-causal)', () => {
+  const c = cases('opt-causal');
+  const expected = JSON.parse(fs.readFileSync(fixture('opt-causal', 'expected.json'), 'utf8'));
+  const inputs = { inputIds: c.get('input_ids')!, attentionMask: c.get('attention_mask')! };
+
+  it('logits, loss and last hidden state from model.safetensors (tied lm_head absent there)', async () => {
+    const model = await OPTForCausalLM.fromPretrained(fixture('opt-causal'), { warn: false });
+    model.eval();
+    expect(model.loadingInfo).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    const out = await model.forward({ ...inputs, labels: c.get('labels')! });
+    const mask = c.get('attention_mask')!;
+    expectClose(attended(out.logits, mask), attended(c.get('logits')!, mask), TOL, 'logits');
+    expectClose(attended(out.lastHiddenState, mask), attended(c.get('last_hidden_state')!, mask), TOL, 'last_hidden_state');
+    expectClose(out.loss!, c.get('loss')!, TOL, 'loss');
+    expect(model.numParameters()).toBe(expected.param_count);
+    expect(String(model.model.decoder.layers[0].self_attn)).toBe(expected.repr_self_attn);
+  });
+
+  it('replicates transformers at left-padded positions too (clamped fully-masked rows)', async () => {
+    const model = await OPTForCausalLM.fromPretrained(fixture('opt-causal'), { warn: false });
+    model.eval();
+    const out = model.forwardSync(inputs);
+    expectClose(out.logits, c.get('logits')!, TOL, 'logits incl. padded positions');
+  });
+
+  it('loads the same weights from pytorch_model.bin, whose tied lm_head.weight is not unexpected', async () => {
+    const { loadTorchBin } = await import('../../lib/io');
+    const bin = await loadTorchBin(fixture('opt-causal', 'pytorch_model.bin'));
+    const model = await OPTForCausalLM.fromPretrained(fixture('opt-causal'), { warn: false });
+    const lm = bin.tensors.get('lm_head.weight')!;
+    const embed = model.getSubmodule('model.decoder.embed_tokens').namedParameters()[0][1];
+    expect(torch.tidy(() => lm.sub(embed).abs().max().item())).toBe(0);
+    for (const [name, t] of model.namedParameters()) expect(torch.tidy(() => bin.tensors.get(name)!.sub(t).abs().max().item()), name).toBe(0);
+  });
+});
