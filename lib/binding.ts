@@ -4,6 +4,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { TorchError } from './errors';
+import { checkLibtorch, explainLoadFailure } from './prebuild';
 import type { DType } from './dtype';
 
 /** An at::Tensor owned by the addon; freed by dispose() or by GC. */
@@ -150,6 +151,16 @@ export interface Binding {
   modelForward(m: M, inputs: NativeModelInputs): NativeModelOutputs;
   modelForwardAsync(m: M, inputs: NativeModelInputs): Promise<NativeModelOutputs>;
   generationCache(): NativeCache;
+  // peft
+  loraInject(m: M, path: string, adapter: string, settings: { r: number; alpha: number; dropout: number; useRslora: boolean; init: string; fanInFanOut: boolean }): void;
+  modulesToSave(m: M, path: string, adapter: string): void;
+  loraSetActive(m: M, adapters: string[]): void;
+  loraSetDisabled(m: M, disabled: boolean): void;
+  loraMerge(m: M, adapters: string[], safe: boolean): number;
+  loraUnmerge(m: M): void;
+  loraUnload(m: M, merge: boolean, adapters: string[]): void;
+  loraDeleteAdapter(m: M, adapter: string): void;
+  loraMergedLayers(m: M): number;
   generationStepAsync(m: M, cache: NativeCache, inputIds: T, attentionMask: T): Promise<T>;
 }
 
@@ -217,29 +228,25 @@ export function preferFastBlas(env: NodeJS.ProcessEnv = process.env, flags: Set<
   Object.assign(blasSetup, { coretype: best, reason: forced ? 'NODE_PEFT_OPENBLAS_CORETYPE' : `CPU flags (was ${current ?? 'unset'})` });
 }
 
-function explainLoadFailure(err: Error): Error {
-  const msg = err.message;
-  const hints: string[] = [];
-  if (/libtorch|libc10/.test(msg)) hints.push('libtorch is not installed or not on the loader path: apt-get install -y libtorch-dev (Debian/Ubuntu), or LIBTORCH=/path/to/libtorch npm rebuild node-peft');
-  if (/undefined symbol|version/i.test(msg)) hints.push('the addon was built against another libtorch version: npm rebuild node-peft (or LIBTORCH=... npm rebuild node-peft)');
-  if (/blas|lapack/i.test(msg)) hints.push('OpenBLAS is missing: apt-get install -y libopenblas0-pthread');
-  if (/No native build/.test(msg)) hints.push('no prebuilt binary matches and none was built: npm rebuild node-peft (needs g++, cmake or node-gyp, and libtorch-dev)');
-  if (hints.length === 0) hints.push('reinstall: npm rebuild node-peft');
-  return new Error(`node-peft: could not load the native addon.\n${msg}\nPossible solutions:\n${hints.map((h) => `- ${h}`).join('\n')}`);
-}
-
 function load(): Binding {
   preferFastBlas();
+  let file: string | undefined;
   let addon: Binding;
   try {
+    // node-gyp-build: build/Release (a source build) first, then prebuilds/<platform>-<arch>.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require('node-gyp-build')(ROOT) as Binding;
+    file = require('node-gyp-build').resolve(ROOT) as string;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(file) as Binding;
   } catch (err) {
-    throw explainLoadFailure(err as Error);
+    throw explainLoadFailure(err as Error, file);
   }
   addon.setErrorClass(TorchError);
   // libtorch defaults to one intra-op thread on some builds; use the cores this process may run on.
   addon.setNumThreads(Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  // The dynamic loader may have found another libtorch release than the one compiled against.
+  const mismatch = checkLibtorch(addon.versions().libtorch, file);
+  if (mismatch) throw mismatch;
   return addon;
 }
 

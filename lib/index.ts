@@ -14,3 +14,4 @@ export { Module } from './nn/module';
 export type { ModuleTree } from './nn/module';
 export * from './models';
 export type { GenerationOptions } from './generation/generate';
+export * from './peft';

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterRuntime(env, exports);
   RegisterModules(env, exports);
   RegisterModels(env, exports);
+  RegisterPeft(env, exports);
   RegisterIo(env, exports);
   exports.Set("addonVersion", Napi::String::New(env, NODE_PEFT_VERSION));
   return exports;

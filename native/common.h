@@ -88,6 +88,7 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterAllocator(Napi::Env env, Napi::Object exports);
 void RegisterModules(Napi::Env env, Napi::Object exports);
 void RegisterModels(Napi::Env env, Napi::Object exports);
+void RegisterPeft(Napi::Env env, Napi::Object exports);
 void RegisterIo(Napi::Env env, Napi::Object exports);
 
 template <Callback F>

@@ -66,6 +66,8 @@ export type ModelClass<M extends PreTrainedModel> = {
 export abstract class PreTrainedModel extends Module {
   readonly config: PretrainedConfig;
   loadingInfo: LoadingInfo = { missingKeys: [], unexpectedKeys: [] };
+  /** The folder or hub id the model was loaded from (transformers' name_or_path). */
+  nameOrPath: string | null = null;
 
   /** @internal */
   constructor(handle: ReturnType<typeof native.createModel>, config: PretrainedConfig) {
@@ -157,6 +159,8 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   for (const [key, source] of mapping.sources) weights[key] = handleOf(checkpoint.get(source)!, source);
   const missing = native.moduleLoadParameters(handle, weights, initStd(config));
   model.loadingInfo = { missingKeys: missing, unexpectedKeys: mapping.unexpected };
+  model.nameOrPath = dirOrId;
+  model.eval();  // as transformers' from_pretrained: dropout off until train() is called
   for (const t of checkpoint.values()) t.dispose();
   if (o.warn ?? true) warnLoading(model.architecture, dir, model.loadingInfo);
   return model;

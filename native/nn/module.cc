@@ -58,6 +58,15 @@ void Module::ReplaceChild(const std::string& name, ModulePtr child) {
   TORCH_CHECK(false, type_, " has no submodule '", name, "'");
 }
 
+void Module::RemoveChild(const std::string& name) {
+  for (auto it = children_.begin(); it != children_.end(); ++it)
+    if (it->first == name) {
+      children_.erase(it);
+      return;
+    }
+  TORCH_CHECK(false, type_, " has no submodule '", name, "'");
+}
+
 at::Tensor& Module::Param(const std::string& name) {
   for (auto& [n, t] : params_)
     if (n == name) return t;

@@ -39,6 +39,7 @@ class Module {
   }
   ModulePtr Child(const std::string& name) const;
   void ReplaceChild(const std::string& name, ModulePtr child);
+  void RemoveChild(const std::string& name);
   at::Tensor& Param(const std::string& name);
   at::Tensor& Buffer(const std::string& name);
   NamedTensors& buffers() { return buffers_; }

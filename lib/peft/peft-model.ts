@@ -1,0 +1,258 @@
+// PeftModel: a transformers model with LoRA adapters injected in place, as PEFT's PeftModel
+// wraps its LoraModel. Several named adapters can live on one base model; the active ones run.
+import fs from 'fs';
+import path from 'path';
+import { native } from '../binding';
+import { loadSafetensors, loadTorchBin, saveSafetensors } from '../io';
+import type { ModelInputs, ModelOutput, PreTrainedModel } from '../models/pretrained';
+import { moduleHandle } from '../nn/module';
+import { noGrad } from '../scope';
+import type { Tensor } from '../tensor';
+import { writeJsonAtomic } from '../util/fs';
+import { expectBool, expectOptions, invalid } from '../validate';
+import { LoraConfig, TaskType } from './config';
+import { adapterParameterNames, adapterStateDict, fromPeftKey } from './state-dict';
+import { findModulesToSave, findTargets, patternValue, type ModuleInfo } from './targets';
+
+const CLASSIFIER_MODULES = ['classifier', 'score'];
+
+export interface LoadAdapterOptions {
+  adapterName?: string;
+  isTrainable?: boolean;
+}
+
+export interface SaveOptions {
+  selectedAdapters?: string[];
+  safeSerialization?: boolean;
+}
+
+export class PeftModel {
+  /** The transformers model, carrying the LoRA layers. */
+  readonly baseModel: PreTrainedModel;
+  readonly peftConfig = new Map<string, LoraConfig>();
+  #active: string[] = [];
+
+  /** Use getPeftModel() or PeftModel.fromPretrained(). */
+  constructor(model: PreTrainedModel, config: LoraConfig, adapterName = 'default') {
+    if (!(config instanceof LoraConfig)) invalid('getPeftModel(config)', 'a LoraConfig', config);
+    this.baseModel = model;
+    model.requiresGrad_(false);
+    this.addAdapter(adapterName, config);
+    this.setAdapter(adapterName);
+  }
+
+  get #handle() { return moduleHandle(this.baseModel); }
+
+  #modules(): ModuleInfo[] {
+    return native.moduleNamedModules(this.#handle).map(([name, type]) => ({ name, type }));
+  }
+
+  /** Adds a new adapter (not made active: see setAdapter). */
+  addAdapter(adapterName: string, config: LoraConfig): void {
+    if (typeof adapterName !== 'string' || !/^[A-Za-z0-9_-]+$/.test(adapterName)) invalid('adapterName', 'a name of letters, digits, _ or -', adapterName);
+    if (this.peftConfig.has(adapterName)) throw new Error(`adapter '${adapterName}' already exists`);
+    if (config.taskType === TaskType.SEQ_CLS) {
+      config.modulesToSave = config.modulesToSave === null ? [...CLASSIFIER_MODULES] : [...new Set([...config.modulesToSave, ...CLASSIFIER_MODULES])];
+    }
+    const modules = this.#modules();
+    for (const target of findTargets(config, modules, this.baseModel.config.modelType)) {
+      native.loraInject(this.#handle, target, adapterName, {
+        r: patternValue(config.rankPattern, target, config.r),
+        alpha: patternValue(config.alphaPattern, target, config.loraAlpha),
+        dropout: config.loraDropout,
+        useRslora: config.useRslora,
+        init: String(config.initLoraWeights),
+        fanInFanOut: config.fanInFanOut,
+      });
+    }
+    for (const target of findModulesToSave(config.modulesToSave ?? [], modules)) native.modulesToSave(this.#handle, target, adapterName);
+    if (config.baseModelNameOrPath === null) config.baseModelNameOrPath = this.baseModel.nameOrPath;
+    this.peftConfig.set(adapterName, config);
+    this.#markTrainable(adapterName, !config.inferenceMode);
+    native.loraSetActive(this.#handle, this.#active);
+  }
+
+  // PEFT's _mark_only_adapters_as_trainable for one adapter (the base stays frozen).
+  #markTrainable(adapterName: string, trainable: boolean): void {
+    const config = this.peftConfig.get(adapterName)!;
+    const params = this.baseModel.namedParameters();
+    const own = new Set(adapterParameterNames(params.map(([n]) => n), adapterName));
+    for (const [name, t] of params) {
+      const bias = name.endsWith('.bias') && !name.includes('.lora_') && !name.includes('.modules_to_save.');
+      if (own.has(name)) t.requiresGrad = trainable;
+      else if (trainable && bias && (config.bias === 'all' || (config.bias === 'lora_only' && name.endsWith('.base_layer.bias')))) t.requiresGrad = true;
+    }
+  }
+
+  get activeAdapters(): string[] { return [...this.#active]; }
+  get activeAdapter(): string { return this.#active[0]; }
+
+  /** Makes the named adapter(s) the active ones. */
+  setAdapter(adapterName: string | string[]): void {
+    const names = [adapterName].flat();
+    for (const n of names) if (!this.peftConfig.has(n)) throw new Error(`adapter '${n}' does not exist (loaded: ${[...this.peftConfig.keys()].join(', ')})`);
+    this.#active = names;
+    native.loraSetActive(this.#handle, names);
+  }
+
+  deleteAdapter(adapterName: string): void {
+    if (!this.peftConfig.has(adapterName)) throw new Error(`adapter '${adapterName}' does not exist`);
+    native.loraDeleteAdapter(this.#handle, adapterName);
+    this.peftConfig.delete(adapterName);
+    this.#active = this.#active.filter((n) => n !== adapterName);
+    native.loraSetActive(this.#handle, this.#active);
+  }
+
+  /** Runs fn with every adapter disabled (the base model's outputs); re-enables afterwards. */
+  disableAdapter<R>(fn: () => R): R {
+    native.loraSetDisabled(this.#handle, true);
+    let result: R;
+    try {
+      result = fn();
+    } catch (err) {
+      native.loraSetDisabled(this.#handle, false);
+      throw err;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => native.loraSetDisabled(this.#handle, false)) as R;
+    }
+    native.loraSetDisabled(this.#handle, false);
+    return result;
+  }
+
+  // ---- forward ----
+  forward(inputs: ModelInputs): Promise<ModelOutput> { return this.baseModel.forward(inputs); }
+  forwardSync(inputs: ModelInputs): ModelOutput { return this.baseModel.forwardSync(inputs); }
+  generate(inputIds: Tensor, options?: Record<string, unknown>): Promise<Tensor> {
+    const model = this.baseModel as unknown as { generate?: (ids: Tensor, o?: unknown) => Promise<Tensor> };
+    if (typeof model.generate !== 'function') throw new Error(`${this.baseModel.type} cannot generate: it has no language-model head`);
+    return model.generate(inputIds, options);
+  }
+  train(mode = true): this { this.baseModel.train(mode); return this; }
+  eval(): this { return this.train(false); }
+
+  // ---- merging ----
+  /** Adds the adapters' B·A·scaling into the base weights (safeMerge checks for NaN/inf first). */
+  merge(adapterNames?: string[], options?: { safeMerge?: boolean }): void {
+    const o = expectOptions('merge', options, ['safeMerge']);
+    native.loraMerge(this.#handle, adapterNames ?? this.#active, expectBool('safeMerge', o.safeMerge ?? false));
+  }
+  unmerge(): void { native.loraUnmerge(this.#handle); }
+  get merged(): boolean { return native.loraMergedLayers(this.#handle) > 0; }
+
+  /** Merges the active adapters and returns the plain model, with no LoRA modules left. */
+  mergeAndUnload(options?: { safeMerge?: boolean; adapterNames?: string[] }): PreTrainedModel {
+    const o = expectOptions('mergeAndUnload', options, ['safeMerge', 'adapterNames']);
+    const names = o.adapterNames ?? this.#active;
+    if (o.safeMerge) native.loraMerge(this.#handle, names, true);
+    native.loraUnload(this.#handle, !o.safeMerge, names);
+    this.peftConfig.clear();
+    return this.baseModel;
+  }
+  /** Removes every LoRA module without merging and returns the base model. */
+  unload(): PreTrainedModel {
+    native.loraUnmerge(this.#handle);
+    native.loraUnload(this.#handle, false, []);
+    this.peftConfig.clear();
+    return this.baseModel;
+  }
+
+  // ---- parameters ----
+  /** PEFT's names: "base_model.model." + the transformers model's. */
+  namedParameters(): [string, Tensor][] {
+    return this.baseModel.namedParameters().map(([n, t]) => [`base_model.model.${n}`, t]);
+  }
+  getNbTrainableParameters(): { trainable: number; all: number } {
+    let trainable = 0;
+    let all = 0;
+    for (const [, t] of this.baseModel.namedParameters()) {
+      all += t.numel;
+      if (t.requiresGrad) trainable += t.numel;
+    }
+    return { trainable, all };
+  }
+  /** The line current PEFT prints, e.g. "trainable params: 1,123 || all params: 53,542 || trainable%: 2.0974". */
+  trainableParametersLine(): string {
+    const { trainable, all } = this.getNbTrainableParameters();
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    return `trainable params: ${fmt(trainable)} || all params: ${fmt(all)} || trainable%: ${((100 * trainable) / all).toFixed(4)}`;
+  }
+  printTrainableParameters(): void { console.log(this.trainableParametersLine()); }
+
+  /** The adapter's tensors under the keys PEFT writes. */
+  getAdapterStateDict(adapterName = this.activeAdapter): Map<string, Tensor> {
+    const config = this.peftConfig.get(adapterName);
+    if (!config) throw new Error(`adapter '${adapterName}' does not exist`);
+    return adapterStateDict(this.baseModel.namedParameters(), adapterName, config);
+  }
+
+  // ---- files ----
+  /** adapter_config.json + adapter_model.safetensors per adapter; non-default ones in dir/<name>/. */
+  async savePretrained(dir: string, options?: SaveOptions): Promise<void> {
+    const o = expectOptions('savePretrained', options, ['selectedAdapters', 'safeSerialization']);
+    if (o.safeSerialization === false) throw new Error('savePretrained: safeSerialization: false (adapter_model.bin) cannot be written by node-peft; PEFT reads the safetensors file');
+    for (const name of o.selectedAdapters ?? [...this.peftConfig.keys()]) {
+      const out = name === 'default' ? dir : path.join(dir, name);
+      await fs.promises.mkdir(out, { recursive: true });
+      await saveSafetensors(path.join(out, 'adapter_model.safetensors'), this.getAdapterStateDict(name), { format: 'pt' });
+      const config = this.peftConfig.get(name)!;
+      await writeJsonAtomic(path.join(out, 'adapter_config.json'), { ...config.toDict(), inference_mode: true });
+    }
+  }
+
+  /** [async] Loads an adapter folder (PEFT's files, any version) under adapterName. */
+  async loadAdapter(dir: string, adapterName: string, options?: { isTrainable?: boolean }): Promise<void> {
+    const o = expectOptions('loadAdapter', options, ['isTrainable']);
+    const trainable = expectBool('isTrainable', o.isTrainable ?? false);
+    const config = LoraConfig.fromPretrained(dir);
+    config.inferenceMode = !trainable;
+    this.addAdapter(adapterName, config);
+    try {
+      await this.#loadWeights(dir, adapterName);
+    } catch (err) {
+      this.deleteAdapter(adapterName);
+      throw err;
+    }
+  }
+
+  async #loadWeights(dir: string, adapterName: string): Promise<void> {
+    const file = ['adapter_model.safetensors', 'adapter_model.bin'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    if (!file) throw new Error(`no adapter weights in ${dir}: expected adapter_model.safetensors or adapter_model.bin`);
+    const { tensors } = file.endsWith('.safetensors') ? await loadSafetensors(file) : await loadTorchBin(file);
+    const params = new Map(this.baseModel.namedParameters());
+    const wrapped = new Set(this.#modules().filter((m) => m.type === 'ModulesToSaveWrapper').map((m) => m.name));
+    const expected = new Set(adapterParameterNames([...params.keys()], adapterName));
+    const unexpected: string[] = [];
+    const filled = new Set<string>();
+    for (const [key, source] of tensors) {
+      const name = fromPeftKey(key, adapterName, wrapped, new Set(params.keys()));
+      const target = params.get(name);
+      if (!target) { unexpected.push(key); continue; }
+      if (source.shape.join() !== target.shape.join()) {
+        throw new Error(`size mismatch for ${key} in ${file}: the adapter has shape [${source.shape}], the model expects [${target.shape}] (is r in adapter_config.json right?)`);
+      }
+      noGrad(() => target.copy_(source));
+      filled.add(name);
+    }
+    const missing = [...expected].filter((n) => !filled.has(n));
+    if (unexpected.length > 0) throw new Error(`unexpected keys in ${file}: ${unexpected.join(', ')}`);
+    if (missing.length > 0) throw new Error(`missing keys in ${file}: ${missing.join(', ')}`);
+  }
+
+  /** [async] PEFT's PeftModel.from_pretrained: the base model with the adapter in dir. */
+  static async fromPretrained(model: PreTrainedModel, dir: string, options?: LoadAdapterOptions): Promise<PeftModel> {
+    const o = expectOptions('PeftModel.fromPretrained', options, ['adapterName', 'isTrainable']);
+    const trainable = expectBool('isTrainable', o.isTrainable ?? false);
+    const config = LoraConfig.fromPretrained(dir);
+    config.inferenceMode = !trainable;
+    const peft = new PeftModel(model, config, o.adapterName ?? 'default');
+    await peft.#loadWeights(dir, peft.activeAdapter);
+    if (!trainable) peft.eval();
+    return peft;
+  }
+}
+
+/** PEFT's get_peft_model: injects the adapter, freezes everything else, returns the PeftModel. */
+export function getPeftModel(model: PreTrainedModel, config: LoraConfig, adapterName = 'default'): PeftModel {
+  return new PeftModel(model, config, adapterName);
+}

@@ -1,0 +1,162 @@
+// JS entry points for PEFT: inject LoRA layers and modules_to_save wrappers by module path,
+// switch, merge, unmerge, unload and delete adapters across a model.
+#include "../nn/module_wrap.h"
+#include "lora.h"
+
+namespace peft {
+namespace {
+
+// (parent module, child name) of a dotted path.
+std::pair<ModulePtr, std::string> ParentOf(const ModulePtr& root, const std::string& path) {
+  size_t dot = path.rfind('.');
+  if (dot == std::string::npos) return {root, path};
+  return {Module::GetSubmodule(root, path.substr(0, dot)), path.substr(dot + 1)};
+}
+
+LoraSettings ToSettings(const Napi::Object& o) {
+  LoraSettings s;
+  s.r = ToInt(o.Get("r"), "r");
+  s.alpha = o.Get("alpha").As<Napi::Number>().DoubleValue();
+  s.dropout = o.Get("dropout").As<Napi::Number>().DoubleValue();
+  s.use_rslora = ToBool(o.Get("useRslora"), false);
+  s.init = o.Get("init").As<Napi::String>().Utf8Value();
+  s.fan_in_fan_out = ToBool(o.Get("fanInFanOut"), false);
+  return s;
+}
+
+// loraInject(model, path, adapter, settings): wraps the Linear at path, or adds an adapter to it.
+Napi::Value Inject(const Napi::CallbackInfo& info) {
+  ModulePtr root = ToModule(info[0]);
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  std::string adapter = info[2].As<Napi::String>().Utf8Value();
+  LoraSettings settings = ToSettings(info[3].As<Napi::Object>());
+  auto [parent, name] = ParentOf(root, path);
+  ModulePtr target = Module::GetSubmodule(root, path);
+  if (auto lora = std::dynamic_pointer_cast<LoraLinear>(target)) {
+    lora->AddAdapter(adapter, settings);
+  } else if (auto linear = std::dynamic_pointer_cast<Linear>(target)) {
+    auto wrapped = std::make_shared<LoraLinear>(linear);
+    wrapped->Train(linear->training());
+    wrapped->AddAdapter(adapter, settings);
+    parent->ReplaceChild(name, wrapped);
+  } else {
+    throw TorchError(info.Env(), "Target module " + path + " (" + target->type() + ") is not supported: LoRA applies to Linear layers");
+  }
+  return info.Env().Undefined();
+}
+
+// modulesToSave(model, path, adapter): a trainable copy of the module at path for the adapter.
+Napi::Value WrapToSave(const Napi::CallbackInfo& info) {
+  ModulePtr root = ToModule(info[0]);
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  auto [parent, name] = ParentOf(root, path);
+  ModulePtr target = Module::GetSubmodule(root, path);
+  auto wrapper = std::dynamic_pointer_cast<ModulesToSaveWrapper>(target);
+  if (!wrapper) {
+    wrapper = std::make_shared<ModulesToSaveWrapper>(target);
+    parent->ReplaceChild(name, wrapper);
+  }
+  wrapper->AddAdapter(info[2].As<Napi::String>().Utf8Value());
+  return info.Env().Undefined();
+}
+
+template <typename Fn>
+void ForEachPeftModule(const ModulePtr& root, Fn fn) {
+  for (auto& [path, m] : root->NamedModules(root)) {
+    if (auto lora = std::dynamic_pointer_cast<LoraLinear>(m)) fn(path, lora.get(), nullptr);
+    else if (auto wrapper = std::dynamic_pointer_cast<ModulesToSaveWrapper>(m)) fn(path, nullptr, wrapper.get());
+  }
+}
+
+std::vector<std::string> ToStrings(const Napi::Value& value) {
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+Napi::Value SetActive(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names = ToStrings(info[1]);
+  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+    if (l) l->SetActive(names);
+    if (w) w->SetActive(names);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value SetDisabled(const Napi::CallbackInfo& info) {
+  bool disabled = ToBool(info[1], true);
+  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+    if (l) l->SetDisabled(disabled);
+    if (w) w->SetDisabled(disabled);
+  });
+  return info.Env().Undefined();
+}
+
+// loraMerge(model, adapters, safe) -> number of layers merged
+Napi::Value Merge(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names = ToStrings(info[1]);
+  bool safe = ToBool(info[2], false);
+  int count = 0;
+  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
+    if (l) l->Merge(names, safe), ++count;
+  });
+  return Napi::Number::New(info.Env(), count);
+}
+
+Napi::Value Unmerge(const Napi::CallbackInfo& info) {
+  ForEachPeftModule(ToModule(info[0]), [](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
+    if (l) l->Unmerge();
+  });
+  return info.Env().Undefined();
+}
+
+// loraUnload(model, merge, adapters): puts plain modules back, merging the adapters first if asked.
+Napi::Value Unload(const Napi::CallbackInfo& info) {
+  ModulePtr root = ToModule(info[0]);
+  bool merge = ToBool(info[1], false);
+  std::vector<std::string> names = ToStrings(info[2]);
+  std::vector<std::pair<std::string, ModulePtr>> replacements;
+  ForEachPeftModule(root, [&](const std::string& path, LoraLinear* l, ModulesToSaveWrapper* w) {
+    if (l && merge) l->Merge(names, false);
+    replacements.emplace_back(path, l ? ModulePtr(l->base_ptr()) : w->Unwrapped(true));
+  });
+  for (auto& [path, module] : replacements) {
+    auto [parent, name] = ParentOf(root, path);
+    parent->ReplaceChild(name, module);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value DeleteAdapter(const Napi::CallbackInfo& info) {
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+    if (l && l->HasAdapter(name)) l->DeleteAdapter(name);
+    if (w && w->Child("modules_to_save")->Child(name)) w->Child("modules_to_save")->RemoveChild(name);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value MergedLayers(const Napi::CallbackInfo& info) {
+  int count = 0;
+  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
+    if (l && l->merged()) ++count;
+  });
+  return Napi::Number::New(info.Env(), count);
+}
+
+}  // namespace
+
+void RegisterPeft(Napi::Env env, Napi::Object e) {
+  Export<Inject>(env, e, "loraInject");
+  Export<WrapToSave>(env, e, "modulesToSave");
+  Export<SetActive>(env, e, "loraSetActive");
+  Export<SetDisabled>(env, e, "loraSetDisabled");
+  Export<Merge>(env, e, "loraMerge");
+  Export<Unmerge>(env, e, "loraUnmerge");
+  Export<Unload>(env, e, "loraUnload");
+  Export<DeleteAdapter>(env, e, "loraDeleteAdapter");
+  Export<MergedLayers>(env, e, "loraMergedLayers");
+}
+
+}  // namespace peft

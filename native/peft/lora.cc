@@ -1,0 +1,145 @@
+#include "lora.h"
+
+#include <c10/util/Exception.h>
+
+#include <cmath>
+
+namespace peft {
+
+namespace {
+at::TensorOptions OptionsOf(const Linear& l) { return const_cast<Linear&>(l).Param("weight").options(); }
+
+// kaiming_uniform_(a=sqrt(5)) as nn.Linear and PEFT use: bound = 1 / sqrt(fan_in).
+void KaimingUniform(at::Tensor& w) {
+  at::NoGradGuard guard;
+  double bound = 1.0 / std::sqrt(static_cast<double>(w.size(1)));
+  w.uniform_(-bound, bound);
+}
+}  // namespace
+
+std::shared_ptr<Linear> CloneLinear(const Linear& source) {
+  auto& s = const_cast<Linear&>(source);
+  auto copy = std::make_shared<Linear>(s.in_features, s.out_features, s.HasParam("bias"), OptionsOf(s));
+  at::NoGradGuard guard;
+  for (auto& [name, t] : s.params()) copy->Param(name).copy_(t);
+  return copy;
+}
+
+LoraLinear::LoraLinear(std::shared_ptr<Linear> base) : UnaryModule("lora.Linear"), base_(base) {
+  RegisterModule("base_layer", base);
+  RegisterModule("lora_dropout", std::make_shared<ModuleDict>());
+  RegisterModule("lora_A", std::make_shared<ModuleDict>());
+  RegisterModule("lora_B", std::make_shared<ModuleDict>());
+  RegisterModule("lora_embedding_A", std::make_shared<ParameterDict>());
+  RegisterModule("lora_embedding_B", std::make_shared<ParameterDict>());
+  RegisterModule("lora_magnitude_vector", std::make_shared<ModuleDict>());
+}
+
+void LoraLinear::AddAdapter(const std::string& name, const LoraSettings& s) {
+  TORCH_CHECK(s.r > 0, "LoRA rank r must be a positive integer, got ", s.r);
+  TORCH_CHECK(!HasAdapter(name), "adapter '", name, "' already exists on this layer");
+  fan_in_fan_out_ = s.fan_in_fan_out;
+  at::TensorOptions options = OptionsOf(*base_);
+  int64_t in = base_->in_features, out = base_->out_features;
+  if (fan_in_fan_out_) std::swap(in, out);  // Conv1D-style weights are stored [in, out]
+  Child("lora_dropout")->RegisterModule(name, s.dropout > 0 ? ModulePtr(std::make_shared<Dropout>(s.dropout))
+                                                            : ModulePtr(std::make_shared<Activation>("identity")));
+  auto a = Child("lora_A")->RegisterModule(name, std::make_shared<Linear>(in, s.r, false, options));
+  auto b = Child("lora_B")->RegisterModule(name, std::make_shared<Linear>(s.r, out, false, options));
+  if (s.init == "gaussian") {
+    at::NoGradGuard guard;
+    a->Param("weight").normal_(0.0, 1.0 / static_cast<double>(s.r));
+  } else {
+    KaimingUniform(a->Param("weight"));
+  }
+  if (s.init == "false") KaimingUniform(b->Param("weight"));
+  else b->Param("weight").detach().zero_();
+  a->Param("weight").requires_grad_(true);
+  b->Param("weight").requires_grad_(true);
+  scaling_[name] = s.use_rslora ? s.alpha / std::sqrt(static_cast<double>(s.r)) : s.alpha / static_cast<double>(s.r);
+  Train(training_);
+}
+
+void LoraLinear::DeleteAdapter(const std::string& name) {
+  TORCH_CHECK(HasAdapter(name), "adapter '", name, "' does not exist on this layer");
+  TORCH_CHECK(std::find(merged_.begin(), merged_.end(), name) == merged_.end(), "adapter '", name, "' is merged: unmerge it first");
+  for (const char* dict : {"lora_dropout", "lora_A", "lora_B"}) Child(dict)->RemoveChild(name);
+  scaling_.erase(name);
+}
+
+at::Tensor LoraLinear::DeltaWeight(const std::string& name) {
+  at::Tensor a = Child("lora_A")->Child(name)->Param("weight");
+  at::Tensor b = Child("lora_B")->Child(name)->Param("weight");
+  at::Tensor delta = at::matmul(b, a) * scaling_.at(name);
+  return fan_in_fan_out_ ? delta.t() : delta;
+}
+
+at::Tensor LoraLinear::Forward(const at::Tensor& x) {
+  if (disabled_) {
+    if (merged()) Unmerge();  // PEFT: running with adapters disabled undoes merges
+    return base_->Forward(x);
+  }
+  if (merged()) return base_->Forward(x);
+  at::Tensor result = base_->Forward(x);
+  for (const auto& name : active_) {
+    if (!HasAdapter(name)) continue;
+    at::Tensor h = RunChild(*Child("lora_dropout"), name, x);
+    h = RunChild(*Child("lora_B"), name, RunChild(*Child("lora_A"), name, h));
+    result = result + h * scaling_.at(name);
+  }
+  return result;
+}
+
+void LoraLinear::Merge(const std::vector<std::string>& names, bool safe) {
+  at::NoGradGuard guard;
+  at::Tensor& weight = base_->Param("weight");
+  for (const auto& name : names) {
+    if (!HasAdapter(name)) continue;
+    at::Tensor delta = DeltaWeight(name).to(weight.scalar_type());
+    if (safe) {
+      at::Tensor merged = weight + delta;
+      TORCH_CHECK(at::isfinite(merged).all().item<bool>(), "NaNs detected in the merged weights. The adapter ", name, " seems to be broken");
+      weight.copy_(merged);
+    } else {
+      weight.add_(delta);
+    }
+    merged_.push_back(name);
+  }
+}
+
+void LoraLinear::Unmerge() {
+  at::NoGradGuard guard;
+  at::Tensor& weight = base_->Param("weight");
+  while (!merged_.empty()) {
+    weight.sub_(DeltaWeight(merged_.back()).to(weight.scalar_type()));
+    merged_.pop_back();
+  }
+}
+
+ModulesToSaveWrapper::ModulesToSaveWrapper(ModulePtr original) : UnaryModule("ModulesToSaveWrapper") {
+  TORCH_CHECK(dynamic_cast<Linear*>(original.get()) != nullptr, "modules_to_save supports Linear modules; got ", original->type());
+  RegisterModule("original_module", original);
+  RegisterModule("modules_to_save", std::make_shared<ModuleDict>());
+  for (auto& [name, t] : original->NamedParameters()) t.requires_grad_(false);
+}
+
+void ModulesToSaveWrapper::AddAdapter(const std::string& name) {
+  if (Child("modules_to_save")->Child(name)) return;
+  auto copy = CloneLinear(static_cast<Linear&>(*Child("original_module")));
+  for (auto& [n, t] : copy->NamedParameters()) t.requires_grad_(true);
+  Child("modules_to_save")->RegisterModule(name, copy);
+}
+
+ModulePtr ModulesToSaveWrapper::Unwrapped(bool use_copy) const {
+  if (use_copy)
+    for (const auto& name : active_)
+      if (ModulePtr copy = Child("modules_to_save")->Child(name)) return copy;
+  return Child("original_module");
+}
+
+at::Tensor ModulesToSaveWrapper::Forward(const at::Tensor& x) {
+  ModulePtr m = Unwrapped(!disabled_);
+  return static_cast<UnaryModule&>(*m).Forward(x);
+}
+
+}  // namespace peft
