@@ -136,6 +136,8 @@ export class LoraConfig implements Required<LoraConfigOptions> {
     const self = this as unknown as Record<string, unknown>;
     const out: Record<string, unknown> = { ...PEFT_ONLY, ...this.extra, peft_type: 'LORA' };
     for (const [key, field] of FIELDS) out[field] = self[key];
+    // exclude_modules came after PEFT 0.13; written only when used, so files match 0.13's set.
+    if (out.exclude_modules === null) delete out.exclude_modules;
     return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
   }
 

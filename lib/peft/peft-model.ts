@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../util/fs';
 import { expectBool, expectOptions, invalid } from '../validate';
 import { LoraConfig, TaskType } from './config';
 import { adapterParameterNames, adapterStateDict, fromPeftKey } from './state-dict';
-import { findModulesToSave, findTargets, patternValue, type ModuleInfo } from './targets';
+import { DEFAULT_TARGETS, findModulesToSave, findTargets, patternValue, type ModuleInfo } from './targets';
 
 const CLASSIFIER_MODULES = ['classifier', 'score'];
 
@@ -54,6 +54,8 @@ export class PeftModel {
     if (config.taskType === TaskType.SEQ_CLS) {
       config.modulesToSave = config.modulesToSave === null ? [...CLASSIFIER_MODULES] : [...new Set([...config.modulesToSave, ...CLASSIFIER_MODULES])];
     }
+    // As PEFT's _prepare_adapter_config: the model type's defaults become the config's targets.
+    if (config.targetModules === null && DEFAULT_TARGETS[this.baseModel.config.modelType]) config.targetModules = [...DEFAULT_TARGETS[this.baseModel.config.modelType]];
     const modules = this.#modules();
     for (const target of findTargets(config, modules, this.baseModel.config.modelType)) {
       native.loraInject(this.#handle, target, adapterName, {
