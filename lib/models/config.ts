@@ -64,28 +64,33 @@ export const OPT_DEFAULTS: ConfigDict = {
 
 const DEFAULTS: Record<string, ConfigDict> = { bert: BERT_DEFAULTS, opt: OPT_DEFAULTS };
 
+// transformers derives num_labels from id2label; a given num_labels rebuilds id2label.
+function normaliseLabels(given: ConfigDict): ConfigDict {
+  const out = { ...given };
+  const n = given.num_labels;
+  if (typeof n === 'number' && !(given.id2label && Object.keys(given.id2label).length === n)) {
+    out.id2label = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), `LABEL_${i}`]));
+    out.label2id = Object.fromEntries(Array.from({ length: n }, (_, i) => [`LABEL_${i}`, i]));
+  }
+  delete out.num_labels;
+  return out;
+}
+
 /** A transformers config: `get` reads a snake_case field, with the model type's default. */
 export class PretrainedConfig {
+  /** Every field, defaults filled in (what the model is built from). */
   readonly dict: ConfigDict;
+  /** The fields as given (what config.json will hold), labels normalised. */
+  readonly given: ConfigDict;
 
   constructor(dict: ConfigDict) {
     const type = dict.model_type;
     if (typeof type !== 'string' || !(type in DEFAULTS)) {
       throw new Error(`unsupported model_type ${JSON.stringify(type)} (node-peft supports: ${Object.keys(DEFAULTS).join(', ')})`);
     }
-    this.dict = { ...COMMON, ...DEFAULTS[type], ...dict };
+    this.given = normaliseLabels(dict);
+    this.dict = { ...COMMON, ...DEFAULTS[type], ...this.given };
     if (type === 'opt' && this.dict.word_embed_proj_dim == null) this.dict.word_embed_proj_dim = this.dict.hidden_size;
-    this.#normaliseLabels(dict);
-  }
-
-  // transformers derives num_labels from id2label; a given num_labels rebuilds id2label.
-  #normaliseLabels(given: ConfigDict): void {
-    if (typeof given.num_labels === 'number' && !(given.id2label && Object.keys(given.id2label).length === given.num_labels)) {
-      const n = given.num_labels;
-      this.dict.id2label = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), `LABEL_${i}`]));
-      this.dict.label2id = Object.fromEntries(Array.from({ length: n }, (_, i) => [`LABEL_${i}`, i]));
-    }
-    delete this.dict.num_labels;
   }
 
   get modelType(): string { return this.dict.model_type as string; }
@@ -115,7 +120,7 @@ export class PretrainedConfig {
 
   /** What config.json holds, as transformers writes it (num_labels lives in id2label). */
   toDict(): ConfigDict {
-    return { ...this.dict };
+    return { ...this.given };
   }
 
   /** The fields the native model reads, with num_labels resolved. */

@@ -35,6 +35,8 @@ export interface ModelOutput {
 export interface LoadingInfo {
   missingKeys: string[];
   unexpectedKeys: string[];
+  /** [key, checkpoint shape, model shape] of weights re-initialised under ignoreMismatchedSizes. */
+  mismatchedKeys?: [string, number[], number[]][];
 }
 
 export interface FromPretrainedOptions {
@@ -45,6 +47,8 @@ export interface FromPretrainedOptions {
   config?: ConfigDict;
   /** Print transformers' warnings about missing and unexpected weights (default true). */
   warn?: boolean;
+  /** Re-initialise weights whose shape differs from the checkpoint's (e.g. another numLabels) instead of failing. */
+  ignoreMismatchedSizes?: boolean;
 }
 
 const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates'] as const;
@@ -125,7 +129,7 @@ function sortKeys(dict: ConfigDict): ConfigDict {
   return Object.fromEntries(Object.keys(dict).sort().map((k) => [k, dict[k]]));
 }
 
-const OPTION_NAMES = ['numLabels', 'dtype', 'device', 'config', 'warn'] as const;
+const OPTION_NAMES = ['numLabels', 'dtype', 'device', 'config', 'warn', 'ignoreMismatchedSizes'] as const;
 
 /** Builds a model of `cls` from config alone, with freshly initialised weights. */
 export function fromConfig<M extends PreTrainedModel>(cls: ModelClass<M>, config: PretrainedConfig, options?: FromPretrainedOptions): M {
@@ -147,7 +151,7 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const overrides: ConfigDict = { ...(o.config ?? {}) };
   if (o.numLabels !== undefined) overrides.num_labels = o.numLabels;
   const base = PretrainedConfig.fromPretrained(dir);
-  const config = new PretrainedConfig({ ...base.dict, ...overrides, ...(o.numLabels !== undefined ? { num_labels: o.numLabels } : {}) });
+  const config = new PretrainedConfig({ ...base.given, ...overrides });
   const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
   const device = o.device ? checkDevice('device', o.device) : null;
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
@@ -156,9 +160,16 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const modelKeys = [...model.stateDict().keys()];
   const mapping = mapCheckpointKeys([...checkpoint.keys()], modelKeys, cls.basePrefix);
   const weights: Record<string, ReturnType<typeof handleOf>> = {};
-  for (const [key, source] of mapping.sources) weights[key] = handleOf(checkpoint.get(source)!, source);
+  const shapes = new Map([...model.stateDict()].map(([k, t]) => [k, t.shape]));
+  const mismatched: [string, number[], number[]][] = [];
+  for (const [key, source] of mapping.sources) {
+    const t = checkpoint.get(source)!;
+    if (o.ignoreMismatchedSizes && t.shape.join() !== shapes.get(key)!.join()) mismatched.push([key, t.shape, shapes.get(key)!]);
+    else weights[key] = handleOf(t, source);
+  }
   const missing = native.moduleLoadParameters(handle, weights, initStd(config));
-  model.loadingInfo = { missingKeys: missing, unexpectedKeys: mapping.unexpected };
+  model.loadingInfo = { missingKeys: missing.filter((k) => !mismatched.some(([m]) => m === k)), unexpectedKeys: mapping.unexpected };
+  if (mismatched.length > 0) model.loadingInfo.mismatchedKeys = mismatched;
   model.nameOrPath = dirOrId;
   model.eval();  // as transformers' from_pretrained: dropout off until train() is called
   for (const t of checkpoint.values()) t.dispose();
@@ -167,6 +178,9 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
 }
 
 function warnLoading(arch: string, dir: string, info: LoadingInfo): void {
+  for (const [key, from, to] of info.mismatchedKeys ?? []) {
+    console.warn(`Some weights of ${arch} were not initialized from the model checkpoint at ${dir} and are newly initialized because the shapes did not match: ${key}: found shape [${from}] in the checkpoint and [${to}] in the model instantiated`);
+  }
   if (info.unexpectedKeys.length > 0) {
     console.warn(`Some weights of the model checkpoint at ${dir} were not used when initializing ${arch}: [${info.unexpectedKeys.map((k) => `'${k}'`).join(', ')}]`);
   }
