@@ -20,12 +20,17 @@ const required = ['package.json', 'README.md', 'binding.gyp', 'CMakeLists.txt', 
 for (const f of required) if (!has.has(f)) problems.push(`missing ${f}`);
 
 const { sources } = require('./find-libtorch');
+const { sourcesHash } = require('./prebuild');
 for (const src of sources()) if (!has.has(src)) problems.push(`missing ${src} (listed in native/sources.txt)`);
 
 if (flag !== '--no-prebuild') {
   const tuple = `prebuilds/${process.platform}-${process.arch}/`;
   if (!files.some((f) => f.startsWith(tuple) && f.endsWith('.node'))) problems.push(`no ${tuple}*.node`);
   if (!has.has(`${tuple}libtorch.json`)) problems.push(`no ${tuple}libtorch.json`);
+  else {
+    const record = JSON.parse(execFileSync('tar', ['-xzOf', tgz, `package/${tuple}libtorch.json`], { encoding: 'utf8' }));
+    if (record.sources !== sourcesHash()) problems.push(`stale ${tuple}: built from other sources than native/ now holds (npm run build:prebuild)`);
+  }
 }
 
 const allowed = /^(package\.json|README\.md|LICENSE|binding\.gyp|CMakeLists\.txt|scripts\/(find-libtorch|install)\.js|native\/.+\.(cc|h|txt)|dist\/.+\.(js|d\.ts)|prebuilds\/[^/]+\/[^/]+\.(node|json))$/;

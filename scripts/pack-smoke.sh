@@ -5,8 +5,8 @@
 #     prebuild (no compilation) and load without LD_LIBRARY_PATH;
 #  3. the tarball without prebuilds/ installed with the toolchain: it must build from source;
 # each install then runs test/distribution/smoke.js through the installed package.
-# SKIP_PREBUILD=1 reuses an existing prebuilds/ folder; SKIP_FALLBACK=1 skips step 3; KEEP=1 keeps
-# the work folder.
+# prebuilds/ is reused when built from the current sources (FORCE_PREBUILD=1 rebuilds it);
+# SKIP_FALLBACK=1 skips step 3; KEEP=1 keeps the work folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,8 +20,8 @@ tuple="$(node -p 'process.platform + "-" + process.arch')"
 # npm_* variables of an enclosing `npm run` would configure the nested npm installs.
 clean_env() { env $(compgen -e | grep -iE '^npm_|^LD_LIBRARY_PATH$|^CXX$|^CC$|^JOBS$' | sed 's/^/-u /') "$@"; }
 
-if [ "${SKIP_PREBUILD:-0}" = 1 ] && [ -f "prebuilds/$tuple/libtorch.json" ]; then
-  step "reusing prebuilds/$tuple"
+if [ "${FORCE_PREBUILD:-0}" != 1 ] && node scripts/prebuild.js --check; then
+  step "reusing prebuilds/$tuple (built from the current sources)"
 else
   step "prebuild"
   npm run build:prebuild

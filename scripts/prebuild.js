@@ -42,9 +42,39 @@ function neededLibtorch(file) {
   return [...out.stdout.matchAll(/\(NEEDED\).*\[((?:libtorch|libc10)[^\]]*)\]/g)].map((m) => m[1]);
 }
 
+/** sha256 over what the binary is compiled from, so a stale prebuild can be told apart. */
+function sourcesHash() {
+  const files = [];
+  const walk = (rel) => {
+    for (const e of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
+      const sub = path.join(rel, e.name);
+      if (e.isDirectory()) walk(sub);
+      else files.push(sub);
+    }
+  };
+  walk('native');
+  const hash = crypto.createHash('sha256');
+  for (const rel of [...files.sort(), 'binding.gyp']) hash.update(`${rel}\0`).update(fs.readFileSync(path.join(ROOT, rel))).update('\0');
+  hash.update(require(path.join(ROOT, 'package.json')).version);
+  return hash.digest('hex');
+}
+
+/** `--check`: exit 0 when prebuilds/ holds a binary built from the current sources and libtorch. */
+function upToDate() {
+  const dir = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`);
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'libtorch.json'), 'utf8'));
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.node'));
+    return Boolean(file) && record.sources === sourcesHash() && record.version === describe().version;
+  } catch {
+    return false;
+  }
+}
+
 function main() {
   const torch = describe();
   console.log(`node-peft: prebuild against libtorch ${torch.version} (${torch.cuda ? 'CUDA' : 'CPU'}) from ${torch.source}`);
+  const sources = sourcesHash();
   const dir = stage();
   try {
     const bin = require.resolve('prebuildify/bin.js', { paths: [ROOT] });
@@ -64,7 +94,7 @@ function main() {
     const record = {
       version: torch.version, cuda: torch.cuda, source: torch.source, libDir: torch.libDir,
       needed: neededLibtorch(file), napi: NAPI_VERSION, node: process.versions.node, builtAt: new Date().toISOString(),
-      sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+      sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), sources,
     };
     fs.writeFileSync(path.join(outDir, 'libtorch.json'), `${JSON.stringify(record, null, 2)}\n`);
 
@@ -80,9 +110,17 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(`node-peft: prebuild failed: ${err.message}`);
-  process.exit(1);
+if (require.main === module && process.argv[2] === '--check') {
+  const ok = upToDate();
+  console.log(`node-peft: prebuilds/${process.platform}-${process.arch} is ${ok ? 'up to date' : 'missing or stale'}`);
+  process.exit(ok ? 0 : 1);
+} else if (require.main === module) {
+  try {
+    main();
+  } catch (err) {
+    console.error(`node-peft: prebuild failed: ${err.message}`);
+    process.exit(1);
+  }
 }
+
+module.exports = { sourcesHash, upToDate };
