@@ -150,6 +150,7 @@ export interface Binding {
   createModel(family: 'bert' | 'opt', head: string, config: Record<string, unknown>, dtype?: Opt<DType>, device?: Opt<string>): M;
   modelForward(m: M, inputs: NativeModelInputs): NativeModelOutputs;
   modelForwardAsync(m: M, inputs: NativeModelInputs): Promise<NativeModelOutputs>;
+  moduleTo(m: M, dtype: Opt<DType>, device: Opt<string>): void;
   generationCache(): NativeCache;
   // peft
   loraInject(m: M, path: string, adapter: string, settings: { r: number; alpha: number; dropout: number; useRslora: boolean; init: string; fanInFanOut: boolean }): void;
@@ -175,6 +176,7 @@ export interface NativeModelInputs {
   tokenTypeIds?: T | null;
   labels?: T | null;
   outputHiddenStates?: boolean;
+  autocast?: DType | null;
 }
 
 export interface NativeModelOutputs {

@@ -11,7 +11,7 @@ import { handleOf, type Tensor, wrap } from '../tensor';
 import { resolveModelDir } from '../tokenizers/hub';
 import { tensor } from '../creation';
 import { writeJsonAtomic } from '../util/fs';
-import { expectBool, expectOptions, invalid } from '../validate';
+import { expectBool, expectOneOf, expectOptions, invalid } from '../validate';
 import { PretrainedConfig, type ConfigDict } from './config';
 import { mapCheckpointKeys } from './weights';
 
@@ -21,6 +21,8 @@ export interface ModelInputs {
   tokenTypeIds?: Tensor | number[][];
   labels?: Tensor | number[] | number[][];
   outputHiddenStates?: boolean;
+  /** Run in mixed precision (torch.autocast), e.g. 'bfloat16' on CPU for inference. */
+  autocast?: 'bfloat16' | 'float16';
 }
 
 export interface ModelOutput {
@@ -51,7 +53,7 @@ export interface FromPretrainedOptions {
   ignoreMismatchedSizes?: boolean;
 }
 
-const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates'] as const;
+const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates', 'autocast'] as const;
 
 function asIds(name: string, value: unknown): Tensor | undefined {
   if (value === undefined || value === null) return undefined;
@@ -93,6 +95,7 @@ export abstract class PreTrainedModel extends Module {
       tokenTypeIds: o.tokenTypeIds === undefined ? null : handleOf(asIds('tokenTypeIds', o.tokenTypeIds), 'tokenTypeIds'),
       labels: labels === undefined ? null : handleOf(labels, 'labels'),
       outputHiddenStates: o.outputHiddenStates === undefined ? false : expectBool('outputHiddenStates', o.outputHiddenStates),
+      autocast: o.autocast === undefined ? null : expectOneOf('autocast', o.autocast, ['bfloat16', 'float16'] as const),
     };
   }
 
@@ -113,6 +116,13 @@ export abstract class PreTrainedModel extends Module {
   /** [sync] The forward pass on the calling thread, for small inputs. */
   forwardSync(inputs: ModelInputs): ModelOutput {
     return PreTrainedModel.#outputs(native.modelForward(moduleHandle(this), this.#inputs(inputs)));
+  }
+
+  /** Converts parameters and buffers in place: to('bfloat16'), to('cuda'), to({dtype, device}). */
+  to(target: DType | Device | { dtype?: DType; device?: Device }): this {
+    const t = typeof target === 'string' ? (/^(cpu|cuda)/.test(target) ? { device: target as Device } : { dtype: target as DType }) : expectOptions('to', target, ['dtype', 'device']);
+    native.moduleTo(moduleHandle(this), t.dtype ? checkDtype('to(dtype)', t.dtype) : null, t.device ? checkDevice('to(device)', t.device) : null);
+    return this;
   }
 
   /** Writes config.json and model.safetensors as transformers' save_pretrained does. */

@@ -1,5 +1,8 @@
 // JS entry points for models: build one from a normalised config, run forward (sync or on a
 // worker thread). Configs arrive already validated and defaulted by lib/models/*.ts.
+#include <ATen/autocast_mode.h>
+#include <torch/csrc/api/include/torch/version.h>
+
 #include "../async.h"
 #include "../nn/module_wrap.h"
 #include "bert.h"
@@ -70,6 +73,48 @@ Napi::Value CreateModel(const Napi::CallbackInfo& info) {
   throw TorchError(info.Env(), "unknown model family '" + family + "'");
 }
 
+// Mixed precision for one forward, on the thread that runs it (autocast state is thread-local).
+class AutocastScope {
+ public:
+  AutocastScope(c10::optional<at::ScalarType> dtype, bool cuda) : dtype_(dtype), type_(cuda ? at::kCUDA : at::kCPU) {
+    if (!dtype_) return;
+    previous_ = Enabled();
+    previous_dtype_ = Dtype();
+    Set(true, *dtype_);
+  }
+  ~AutocastScope() {
+    if (!dtype_) return;
+    Set(previous_, previous_dtype_);
+    at::autocast::clear_cache();
+  }
+
+ private:
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  bool Enabled() const { return at::autocast::is_autocast_enabled(type_); }
+  at::ScalarType Dtype() const { return at::autocast::get_autocast_dtype(type_); }
+  void Set(bool on, at::ScalarType dtype) const {
+    at::autocast::set_autocast_enabled(type_, on);
+    at::autocast::set_autocast_dtype(type_, dtype);
+  }
+#else
+  bool Enabled() const { return type_ == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+  at::ScalarType Dtype() const { return type_ == at::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype(); }
+  void Set(bool on, at::ScalarType dtype) const {
+    if (type_ == at::kCUDA) {
+      at::autocast::set_enabled(on);
+      at::autocast::set_autocast_gpu_dtype(dtype);
+    } else {
+      at::autocast::set_cpu_enabled(on);
+      at::autocast::set_autocast_cpu_dtype(dtype);
+    }
+  }
+#endif
+  c10::optional<at::ScalarType> dtype_;
+  at::DeviceType type_;
+  bool previous_ = false;
+  at::ScalarType previous_dtype_ = at::kFloat;
+};
+
 ModelInputs ToInputs(const Napi::Object& o) {
   ModelInputs in;
   in.input_ids = ToTensor(o.Get("inputIds"), "inputIds");
@@ -77,10 +122,12 @@ ModelInputs ToInputs(const Napi::Object& o) {
   if (auto t = ToOptionalTensor(o.Get("tokenTypeIds"))) in.token_type_ids = *t;
   if (auto t = ToOptionalTensor(o.Get("labels"))) in.labels = *t;
   in.output_hidden_states = ToBool(o.Get("outputHiddenStates"), false);
+  if (o.Get("autocast").IsString()) in.autocast = ToDtype(o.Get("autocast"));
   return in;
 }
 
 ModelOutputs RunForward(Module& model, const ModelInputs& in) {
+  AutocastScope autocast(in.autocast, in.input_ids.is_cuda());
   if (model.type().rfind("Bert", 0) == 0) return BertForward(model, in);
   return OPTForward(model, in);
 }
@@ -106,6 +153,25 @@ Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
   return PromiseWorker<ModelOutputs>::Start(
       info.Env(), "node-peft:forward", [model, in]() { return RunForward(*model, in); },
       [](Napi::Env env, ModelOutputs& out) { return FromOutputs(env, out); });
+}
+
+// moduleTo(model, dtype?, device?): converts parameters (floating ones only for dtype) and
+// buffers in place, keeping every tensor's identity so tied weights stay tied.
+Napi::Value ModuleTo(const Napi::CallbackInfo& info) {
+  ModulePtr model = ToModule(info[0]);
+  c10::optional<at::ScalarType> dtype;
+  if (info[1].IsString()) dtype = ToDtype(info[1]);
+  c10::optional<c10::Device> device;
+  if (info[2].IsString()) device = ToDevice(info[2]);
+  at::NoGradGuard guard;
+  auto convert = [&](at::Tensor& t) {
+    at::ScalarType target = dtype && t.is_floating_point() ? *dtype : t.scalar_type();
+    at::Tensor moved = t.to(device.value_or(t.device()), target);
+    if (!moved.is_same(t)) t.set_data(moved);  // as param.data = ...: may change dtype, keeps identity
+  };
+  for (auto& [name, t] : model->NamedParameters(false)) convert(t);
+  for (auto& [name, t] : model->NamedBuffers()) convert(t);
+  return info.Env().Undefined();
 }
 
 using CachePtr = std::shared_ptr<KVCache>;
@@ -137,6 +203,7 @@ Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterModels(Napi::Env env, Napi::Object e) {
+  Export<ModuleTo>(env, e, "moduleTo");
   Export<CreateCache>(env, e, "generationCache");
   Export<GenerationStepAsync>(env, e, "generationStepAsync");
   Export<CreateModel>(env, e, "createModel");

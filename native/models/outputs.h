@@ -13,6 +13,7 @@ struct ModelInputs {
   at::Tensor token_type_ids;   // optional (BERT)
   at::Tensor labels;           // optional
   bool output_hidden_states = false;
+  c10::optional<at::ScalarType> autocast;  // mixed precision dtype, e.g. bfloat16
 };
 
 struct ModelOutputs {
