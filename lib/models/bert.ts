@@ -1,11 +1,11 @@
 // BERT model classes, as transformers names them.
 import type { native } from '../binding';
-import { BERT_DEFAULTS, PretrainedConfig, type ConfigDict } from './config';
+import { BertConfig, PretrainedConfig, type ConfigDict } from './config';
 import { fromConfig, fromPretrained, type FromPretrainedOptions, PreTrainedModel } from './pretrained';
 
 type Handle = ReturnType<typeof native.createModel>;
 
-export const bertConfig = (fields: ConfigDict = {}): PretrainedConfig => new PretrainedConfig({ ...BERT_DEFAULTS, ...fields, model_type: 'bert' });
+export const bertConfig = (fields: ConfigDict = {}): BertConfig => new BertConfig(fields);
 
 export class BertModel extends PreTrainedModel {
   static readonly family = 'bert' as const;

@@ -111,7 +111,14 @@ export class PretrainedConfig {
       throw new Error(`malformed JSON in ${file}: ${(err as Error).message}`);
     }
     if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) invalid(file, 'a JSON object', dict);
-    return new PretrainedConfig(dict as ConfigDict);
+    return PretrainedConfig.create(dict as ConfigDict);
+  }
+
+  /** The typed config class for the dict's model_type (BertConfig, OPTConfig). */
+  static create(dict: ConfigDict): PretrainedConfig {
+    if (dict.model_type === 'bert') return new BertConfig(dict, false);
+    if (dict.model_type === 'opt') return new OPTConfig(dict, false);
+    return new PretrainedConfig(dict);
   }
 
   static fromPretrained(dir: string): PretrainedConfig {
@@ -127,4 +134,35 @@ export class PretrainedConfig {
   nativeFields(): ConfigDict {
     return { ...this.dict, num_labels: this.numLabels, problem_type: this.dict.problem_type ?? '' };
   }
+}
+
+const num = (c: PretrainedConfig, key: string) => c.get<number>(key);
+
+/** transformers' BertConfig: `new BertConfig({hidden_size: 256})` fills BERT's defaults. */
+export class BertConfig extends PretrainedConfig {
+  constructor(fields: ConfigDict = {}, withDefaults = true) {
+    super(withDefaults ? { ...BERT_DEFAULTS, ...fields, model_type: 'bert' } : { ...fields, model_type: 'bert' });
+  }
+  get vocabSize(): number { return num(this, 'vocab_size'); }
+  get hiddenSize(): number { return num(this, 'hidden_size'); }
+  get numHiddenLayers(): number { return num(this, 'num_hidden_layers'); }
+  get numAttentionHeads(): number { return num(this, 'num_attention_heads'); }
+  get intermediateSize(): number { return num(this, 'intermediate_size'); }
+  get maxPositionEmbeddings(): number { return num(this, 'max_position_embeddings'); }
+  get hiddenDropoutProb(): number { return num(this, 'hidden_dropout_prob'); }
+  get layerNormEps(): number { return num(this, 'layer_norm_eps'); }
+}
+
+/** transformers' OPTConfig: `new OPTConfig({hidden_size: 768, ...})` fills OPT's defaults. */
+export class OPTConfig extends PretrainedConfig {
+  constructor(fields: ConfigDict = {}, withDefaults = true) {
+    super(withDefaults ? { ...OPT_DEFAULTS, ...fields, model_type: 'opt' } : { ...fields, model_type: 'opt' });
+  }
+  get vocabSize(): number { return num(this, 'vocab_size'); }
+  get hiddenSize(): number { return num(this, 'hidden_size'); }
+  get numHiddenLayers(): number { return num(this, 'num_hidden_layers'); }
+  get numAttentionHeads(): number { return num(this, 'num_attention_heads'); }
+  get ffnDim(): number { return num(this, 'ffn_dim'); }
+  get wordEmbedProjDim(): number { return num(this, 'word_embed_proj_dim'); }
+  get doLayerNormBefore(): boolean { return this.get<boolean>('do_layer_norm_before'); }
 }

@@ -1,4 +1,4 @@
-export { PretrainedConfig, BERT_DEFAULTS, OPT_DEFAULTS } from './config';
+export { PretrainedConfig, BertConfig, OPTConfig, BERT_DEFAULTS, OPT_DEFAULTS } from './config';
 export type { ConfigDict } from './config';
 export { PreTrainedModel } from './pretrained';
 export type { ModelInputs, ModelOutput, LoadingInfo, FromPretrainedOptions } from './pretrained';

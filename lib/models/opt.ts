@@ -1,13 +1,13 @@
 // OPT model classes, as transformers names them.
 import type { native } from '../binding';
-import { OPT_DEFAULTS, PretrainedConfig, type ConfigDict } from './config';
+import { OPTConfig, PretrainedConfig, type ConfigDict } from './config';
 import { fromConfig, fromPretrained, type FromPretrainedOptions, PreTrainedModel } from './pretrained';
 import { generate, streamGenerate, type GenerationOptions } from '../generation/generate';
 import type { Tensor } from '../tensor';
 
 type Handle = ReturnType<typeof native.createModel>;
 
-export const optConfig = (fields: ConfigDict = {}): PretrainedConfig => new PretrainedConfig({ ...OPT_DEFAULTS, ...fields, model_type: 'opt' });
+export const optConfig = (fields: ConfigDict = {}): OPTConfig => new OPTConfig(fields);
 
 export class OPTModel extends PreTrainedModel {
   static readonly family = 'opt' as const;

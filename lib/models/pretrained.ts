@@ -161,7 +161,7 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const overrides: ConfigDict = { ...(o.config ?? {}) };
   if (o.numLabels !== undefined) overrides.num_labels = o.numLabels;
   const base = PretrainedConfig.fromPretrained(dir);
-  const config = new PretrainedConfig({ ...base.given, ...overrides });
+  const config = PretrainedConfig.create({ ...base.given, ...overrides });
   const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
   const device = o.device ? checkDevice('device', o.device) : null;
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);

@@ -60,3 +60,19 @@ describe('savePretrained', () => {
     expect(model.getSubmodule('classifier').namedParameters()[0][1].shape).toEqual([5, 32]);
   });
 });
+
+describe('typed configs', () => {
+  it('config.json becomes a BertConfig / OPTConfig with transformers defaults for missing fields', async () => {
+    const { BertConfig, OPTConfig, PretrainedConfig } = await import('../../lib');
+    const bert = PretrainedConfig.fromPretrained(fixture('bert-seqcls'));
+    expect(bert).toBeInstanceOf(BertConfig);
+    expect((bert as InstanceType<typeof BertConfig>).hiddenSize).toBe(32);
+    expect(bert.numLabels).toBe(3);
+    const opt = PretrainedConfig.fromPretrained(fixture('opt-causal'));
+    expect(opt).toBeInstanceOf(OPTConfig);
+    expect((opt as InstanceType<typeof OPTConfig>).wordEmbedProjDim).toBe(32);
+    const defaults = new BertConfig({ hidden_size: 128 });
+    expect([defaults.hiddenSize, defaults.numHiddenLayers, defaults.layerNormEps, defaults.numLabels]).toEqual([128, 12, 1e-12, 2]);
+    expect(new OPTConfig({ hidden_size: 512 }).wordEmbedProjDim).toBe(512);
+  });
+});
