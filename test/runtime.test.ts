@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../lib';
-import { preferFastBlas, blasSetup } from '../lib/binding';
+import { preferFastBlas, preferPassiveOpenMP, blasSetup } from '../lib/binding';
 
 const AVX512 = new Set(['avx2', 'fma', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl']);
 
@@ -32,6 +32,15 @@ describe('runtime', () => {
     expect(run({}, new Set())).toBeUndefined();
     expect(run({ OPENBLAS_CORETYPE: 'Prescott', NODE_PEFT_OPENBLAS_CORETYPE: 'keep' })).toBe('Prescott');
     expect(run({ NODE_PEFT_OPENBLAS_CORETYPE: 'Zen' })).toBe('Zen');
+  });
+
+  it('makes OpenMP workers wait passively unless the environment says otherwise', () => {
+    const env: NodeJS.ProcessEnv = {};
+    preferPassiveOpenMP(env);
+    expect(env.OMP_WAIT_POLICY).toBe('PASSIVE');
+    const set: NodeJS.ProcessEnv = { OMP_WAIT_POLICY: 'ACTIVE' };
+    preferPassiveOpenMP(set);
+    expect(set.OMP_WAIT_POLICY).toBe('ACTIVE');
   });
 
   it('the caching allocator reuses freed blocks and emptyCache returns them', () => {

@@ -147,6 +147,7 @@ export function fromConfig<M extends PreTrainedModel>(cls: ModelClass<M>, config
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), o.dtype ? checkDtype('dtype', o.dtype) : null, o.device ? checkDevice('device', o.device) : null);
   const model = new cls(handle, config);
   native.moduleLoadParameters(handle, {}, initStd(config));
+  model.requiresGrad_(true);  // every parameter trains until frozen, as in PyTorch
   return model;
 }
 
@@ -178,6 +179,7 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
     else weights[key] = handleOf(t, source);
   }
   const missing = native.moduleLoadParameters(handle, weights, initStd(config));
+  model.requiresGrad_(true);
   model.loadingInfo = { missingKeys: missing.filter((k) => !mismatched.some(([m]) => m === k)), unexpectedKeys: mapping.unexpected };
   if (mismatched.length > 0) model.loadingInfo.mismatchedKeys = mismatched;
   model.nameOrPath = dirOrId;

@@ -76,3 +76,12 @@ describe('typed configs', () => {
     expect(new OPTConfig({ hidden_size: 512 }).wordEmbedProjDim).toBe(512);
   });
 });
+
+describe('trainability', () => {
+  it('every parameter of a loaded or new model requires grad, as in PyTorch', async () => {
+    const loaded = await BertForSequenceClassification.fromPretrained(fixture('bert-seqcls'), { warn: false });
+    expect(loaded.numParameters({ onlyTrainable: true })).toBe(loaded.numParameters());
+    const fresh = OPTForCausalLM.fromConfig((await import('../../lib')).optConfig({ vocab_size: 32, hidden_size: 16, ffn_dim: 32, num_hidden_layers: 1, num_attention_heads: 2 }));
+    expect(fresh.numParameters({ onlyTrainable: true })).toBe(fresh.numParameters());
+  });
+});
