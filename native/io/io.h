@@ -60,7 +60,7 @@ inline at::Tensor OverMapping(const std::shared_ptr<Mapping>& mapping, uint64_t 
 
 // The caller's dtype and device; integer and bool tensors (ids, masks) keep their dtype.
 inline at::Tensor Convert(const at::Tensor& t, const LoadOptions& options) {
-  bool cast = options.dtype && at::isFloatingType(t.scalar_type()) && t.scalar_type() != *options.dtype;
+  bool cast = options.dtype && c10::isFloatingType(t.scalar_type()) && t.scalar_type() != *options.dtype;
   bool move = options.device && *options.device != t.device();
   if (!cast && !move) return t;
   return t.to(move ? *options.device : t.device(), cast ? *options.dtype : t.scalar_type());

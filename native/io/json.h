@@ -75,7 +75,7 @@ class JsonReader {
         case 'r': out += '\r'; break;
         case 't': out += '\t'; break;
         case 'u': AppendUtf8(out, CodePoint()); break;
-        default: Fail(std::string("unknown escape '\\") + e + "'");
+        default: Fail("unknown escape " + Quote(std::string("\\") + e));
       }
     }
   }

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -83,6 +84,23 @@ class Mapping {
   uint8_t* data_;
   uint64_t size_;
 };
+
+// A string from a file, quoted for an error message: control bytes escaped (a NUL would cut the
+// message short) and long strings shortened.
+inline std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (size_t i = 0; i < s.size() && i < 200; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != 0x7f) {
+      out += s[i];
+      continue;
+    }
+    char escaped[8];
+    std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+    out += escaped;
+  }
+  return out + (s.size() > 200 ? "...'" : "'");
+}
 
 // Little-endian reads from a byte buffer whose bounds the caller has checked.
 inline uint64_t ReadLE(const uint8_t* p, int bytes) {

@@ -248,7 +248,7 @@ class Unpickler {
     else if (full == "torch._utils._rebuild_parameter" || full == "torch._utils._rebuild_parameter_with_state") c = Callable::RebuildParameter;
     else if (!StorageDtype(module, name, kStorages, &values_[v].dtype))
       // Not a FormatError: this message names the file itself and must not be prefixed again.
-      throw std::runtime_error("refusing to unpickle global '" + full + "' in " + file_ + ": only state dicts are supported");
+      throw std::runtime_error("refusing to unpickle global " + Quote(full) + " in " + file_ + ": only state dicts are supported");
     values_[v].i = static_cast<int64_t>(c);
     Push(v);
   }
@@ -280,7 +280,7 @@ class Unpickler {
         Push(args[0]);
         return;
       case Callable::StorageType:
-        Fail("storage type '" + f.s + "' called as a function");
+        Fail("storage type " + Quote(f.s) + " called as a function");
     }
   }
 
@@ -310,14 +310,14 @@ class Unpickler {
     const std::vector<uint32_t> f = Expect(pid, Kind::Tuple, "a persistent id tuple").items;
     if (f.size() != 5 || values_[f[0]].kind != Kind::Str || values_[f[0]].s != "storage") Fail("unsupported persistent id");
     const Value& type = Expect(f[1], Kind::Global, "a storage type in the persistent id");
-    if (static_cast<Callable>(type.i) != Callable::StorageType) Fail("'" + type.s + "' is not a storage type");
+    if (static_cast<Callable>(type.i) != Callable::StorageType) Fail(Quote(type.s) + " is not a storage type");
     StorageRef ref{Expect(f[2], Kind::Str, "a storage key").s, type.dtype, Expect(f[4], Kind::Int, "a storage size").i};
     auto [it, fresh] = storage_index_.emplace(ref.key, static_cast<uint32_t>(result_.storages.size()));
     if (fresh) {
       result_.storages.push_back(ref);
     } else {
       const StorageRef& old = result_.storages[it->second];
-      if (old.dtype != ref.dtype || old.numel != ref.numel) Fail("storage '" + ref.key + "' is referenced with two different types or sizes");
+      if (old.dtype != ref.dtype || old.numel != ref.numel) Fail("storage " + Quote(ref.key) + " is referenced with two different types or sizes");
     }
     uint32_t v = New(Kind::Storage);
     values_[v].i = it->second;
@@ -337,7 +337,7 @@ class Unpickler {
     for (size_t i = 0; i + 1 < dict.items.size(); i += 2) {
       const std::string& key = Expect(dict.items[i], Kind::Str, "string keys in the state dict").s;
       const Value& value = values_[dict.items[i + 1]];
-      if (value.kind != Kind::Tensor) throw FormatError("data.pkl: entry '" + key + "' is not a tensor");
+      if (value.kind != Kind::Tensor) throw FormatError("data.pkl: entry " + Quote(key) + " is not a tensor");
       auto [it, fresh] = position.emplace(key, result_.entries.size());
       if (fresh) result_.entries.emplace_back(key, static_cast<uint32_t>(value.i));
       else result_.entries[it->second].second = static_cast<uint32_t>(value.i);  // a later SETITEM wins, as in Python

@@ -50,7 +50,7 @@ at::ScalarType ParseDtype(JsonReader& json, const std::string& name) {
   std::string code = json.String();
   for (const auto& [c, type] : kCodes)
     if (code == c) return type;
-  throw FormatError("tensor '" + name + "': unsupported dtype '" + code + "'");
+  throw FormatError("tensor " + Quote(name) + ": unsupported dtype " + Quote(code));
 }
 
 // The shape, and its element count; refuses counts no file could hold (products of the
@@ -61,12 +61,12 @@ void ParseShape(JsonReader& json, Entry& e) {
   bool empty = false;
   if (!json.Consume(']')) {
     do {
-      if (e.shape.size() == kMaxDims) throw FormatError("tensor '" + e.name + "': more than 64 dimensions");
+      if (e.shape.size() == kMaxDims) throw FormatError("tensor " + Quote(e.name) + ": more than 64 dimensions");
       uint64_t dim = json.Unsigned();
       e.shape.push_back(static_cast<int64_t>(dim));
       empty = empty || dim == 0;
       if (dim != 0 && !MulWithin(nonzero, dim, kMaxElements, &nonzero))
-        throw FormatError("tensor '" + e.name + "': shape " + ShapeString(e.shape) + "... is too large");
+        throw FormatError("tensor " + Quote(e.name) + ": shape " + ShapeString(e.shape) + "... is too large");
     } while (json.Consume(','));
     json.Expect(']');
   }
@@ -93,11 +93,11 @@ Entry ParseEntry(JsonReader& json, std::string name) {
       json.Expect(']');
       offsets = true;
     } else {
-      throw FormatError("tensor '" + e.name + "': unexpected or repeated field '" + field + "'");
+      throw FormatError("tensor " + Quote(e.name) + ": unexpected or repeated field " + Quote(field));
     }
   } while (json.Consume(','));
   json.Expect('}');
-  if (!dtype || !shape || !offsets) throw FormatError("tensor '" + e.name + "': needs dtype, shape and data_offsets");
+  if (!dtype || !shape || !offsets) throw FormatError("tensor " + Quote(e.name) + ": needs dtype, shape and data_offsets");
   return e;
 }
 
@@ -123,7 +123,7 @@ Header ParseHeader(const char* text, size_t size) {
     do {
       std::string name = json.String();
       json.Expect(':');
-      if (!seen.emplace(name, true).second) throw FormatError("key '" + name + "' appears twice");
+      if (!seen.emplace(name, true).second) throw FormatError("key " + Quote(name) + " appears twice");
       if (name == "__metadata__") ParseMetadata(json, h);
       else h.entries.push_back(ParseEntry(json, std::move(name)));
     } while (json.Consume(','));
@@ -144,10 +144,10 @@ void Validate(const Header& h, uint64_t buffer) {
   uint64_t cursor = 0;
   const Entry* previous = nullptr;
   for (const Entry* e : order) {
-    std::string where = "tensor '" + e->name + "': data_offsets [" + std::to_string(e->begin) + ", " + std::to_string(e->end) + "]";
+    std::string where = "tensor " + Quote(e->name) + ": data_offsets [" + std::to_string(e->begin) + ", " + std::to_string(e->end) + "]";
     if (e->end < e->begin || e->end > buffer)
       throw FormatError(where + " fall outside the " + std::to_string(buffer) + "-byte data buffer");
-    if (e->begin < cursor) throw FormatError(where + " overlap tensor '" + previous->name + "'");
+    if (e->begin < cursor) throw FormatError(where + " overlap tensor " + Quote(previous->name));
     if (e->begin > cursor) throw FormatError(where + " leave a gap after byte " + std::to_string(cursor) + " of the data buffer");
     uint64_t need = e->numel * c10::elementSize(e->dtype);  // numel <= 2^53 (ParseShape): no overflow
     if (need != e->end - e->begin)
@@ -255,7 +255,7 @@ std::string BuildHeader(const SaveJob& job, const std::vector<size_t>& order) {
   for (size_t i : by_name) {
     const at::Tensor& t = job.tensors[i];
     const char* code = CodeOf(t.scalar_type());
-    if (code == nullptr) throw FormatError("tensor '" + job.keys[i] + "' has dtype " + DtypeName(t.scalar_type()) + ", which safetensors cannot store");
+    if (code == nullptr) throw FormatError("tensor " + Quote(job.keys[i]) + " has dtype " + DtypeName(t.scalar_type()) + ", which safetensors cannot store");
     std::string shape = ShapeString(t.sizes());
     shape.erase(std::remove(shape.begin(), shape.end(), ' '), shape.end());
     json += (json.size() > 1 ? "," : "") + JsonQuote(job.keys[i]) + ":{\"dtype\":\"" + code + "\",\"shape\":" + shape +

@@ -18,7 +18,7 @@ struct Archive {
 
 const ZipEntry& Find(const Archive& archive, const std::string& name) {
   auto it = archive.entries.find(archive.prefix + name);
-  if (it == archive.entries.end()) throw FormatError("zip entry '" + archive.prefix + name + "' is missing");
+  if (it == archive.entries.end()) throw FormatError("zip entry " + Quote(archive.prefix + name) + " is missing");
   return it->second;
 }
 
@@ -28,7 +28,7 @@ std::string FindPrefix(const std::unordered_map<std::string, ZipEntry>& entries)
   for (const auto& [name, entry] : entries) {
     size_t slash = name.find('/');
     if (slash == std::string::npos || name.compare(slash, std::string::npos, "/data.pkl") != 0) continue;
-    if (!prefix.empty()) throw FormatError("two data.pkl entries ('" + prefix + "data.pkl' and '" + name + "')");
+    if (!prefix.empty()) throw FormatError("two data.pkl entries (" + Quote(prefix + "data.pkl") + " and " + Quote(name) + ")");
     prefix = name.substr(0, slash + 1);
   }
   if (prefix.empty()) throw FormatError("no <archive>/data.pkl entry: not a torch.save checkpoint");
@@ -54,7 +54,7 @@ Archive OpenArchive(std::shared_ptr<Mapping> mapping) {
 const ZipEntry& PickleEntry(const Archive& archive) {
   const ZipEntry& pkl = Find(archive, "data.pkl");
   if (Crc32(archive.mapping->data() + pkl.offset, pkl.size) != pkl.crc32)
-    throw FormatError("zip entry '" + pkl.name + "' fails its CRC-32 check: the file is corrupt");
+    throw FormatError("zip entry " + Quote(pkl.name) + " fails its CRC-32 check: the file is corrupt");
   return pkl;
 }
 
@@ -63,16 +63,16 @@ at::Tensor StorageTensor(const Archive& archive, const StorageRef& storage, cons
   const ZipEntry& entry = Find(archive, "data/" + storage.key);
   uint64_t need = 0;
   if (storage.numel < 0 || !MulWithin(static_cast<uint64_t>(storage.numel), c10::elementSize(storage.dtype), entry.size, &need) || need != entry.size)
-    throw FormatError("tensor '" + key + "': zip entry '" + entry.name + "' holds " + std::to_string(entry.size) + " bytes, not " +
+    throw FormatError("tensor " + Quote(key) + ": zip entry " + Quote(entry.name) + " holds " + std::to_string(entry.size) + " bytes, not " +
                       std::to_string(storage.numel) + " elements of " + DtypeName(storage.dtype));
   return OverMapping(archive.mapping, entry.offset, {storage.numel}, storage.dtype);
 }
 
 // The view a state-dict entry describes, checked to lie inside its storage.
 at::Tensor View(const at::Tensor& storage, const TensorSpec& spec, const std::string& key) {
-  std::string where = "tensor '" + key + "': size " + ShapeString(spec.size) + ", stride " + ShapeString(spec.stride) +
+  std::string where = "tensor " + Quote(key) + ": size " + ShapeString(spec.size) + ", stride " + ShapeString(spec.stride) +
                       " at offset " + std::to_string(spec.offset);
-  if (spec.size.size() > 64) throw FormatError("tensor '" + key + "' has more than 64 dimensions");
+  if (spec.size.size() > 64) throw FormatError("tensor " + Quote(key) + " has more than 64 dimensions");
   if (spec.offset < 0) throw FormatError(where + ": negative offset");
   uint64_t last = static_cast<uint64_t>(spec.offset);  // index of the last element, if any
   bool empty = false;

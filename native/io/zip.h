@@ -48,7 +48,7 @@ class ZipReader {
     for (uint64_t i = 0; i < count; ++i) {
       ZipEntry e = ReadCentralEntry(&pos, end);
       std::string name = e.name;
-      if (!entries.emplace(name, std::move(e)).second) throw FormatError("zip entry '" + name + "' appears twice");
+      if (!entries.emplace(name, std::move(e)).second) throw FormatError("zip entry " + Quote(name) + " appears twice");
     }
     return entries;
   }
@@ -92,7 +92,7 @@ class ZipReader {
     if (end - p - 46 < name_len + extra_len + comment_len) throw FormatError("zip central directory entry at byte " + std::to_string(p) + " runs past the directory");
     ZipEntry e;
     e.name.assign(reinterpret_cast<const char*>(data_ + p + 46), name_len);
-    std::string where = "zip entry '" + e.name + "'";
+    std::string where = "zip entry " + Quote(e.name);
     if (At(p + 8, 2) & 1) throw FormatError(where + " is encrypted");
     if (At(p + 10, 2) != 0) throw FormatError(where + " is compressed (method " + std::to_string(At(p + 10, 2)) + "); torch.save stores entries uncompressed");
     e.crc32 = static_cast<uint32_t>(At(p + 16, 4));
