@@ -65,7 +65,8 @@ class Unpickler {
     at::ScalarType dtype = at::kFloat;  // Global of a storage type
     std::vector<uint32_t> items;  // Tuple, List; Dict: key, value, key, value, ...
   };
-  static constexpr size_t kMaxValues = size_t{1} << 22;  // ~15 values per tensor: 280,000 tensors
+  // Bounds memory for a hostile pickle (~100 MB); a state dict needs ~15 objects per tensor.
+  static constexpr size_t kMaxValues = size_t{1} << 20;
 
   [[noreturn]] void Fail(const std::string& what) const {
     throw FormatError("data.pkl at byte " + std::to_string(op_start_ - begin_) + ": " + what);
