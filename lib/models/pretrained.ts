@@ -81,6 +81,16 @@ export abstract class PreTrainedModel extends Module {
     this.config = config;
   }
 
+  /** [async] Loads the model from a folder or hub id (see FromPretrainedOptions). */
+  static fromPretrained<M extends PreTrainedModel>(this: ModelClass<M>, dirOrId: string, options?: FromPretrainedOptions): Promise<M> {
+    return fromPretrained(this, dirOrId, options);
+  }
+
+  /** Builds the model from a config, with freshly initialised weights. */
+  static fromConfig<M extends PreTrainedModel>(this: ModelClass<M>, config: PretrainedConfig, options?: FromPretrainedOptions): M {
+    return fromConfig(this, config, options);
+  }
+
   /** Class name as transformers' architectures field records it. */
   get architecture(): string { return this.type; }
 
