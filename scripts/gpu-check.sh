@@ -10,7 +10,8 @@
 #
 # Without CUDA (torch.cuda.is_available() false or no nvidia-smi) everything runs on the CPU with
 # tiny shapes and says so; without Node only the Python side runs. Exit status: 0 when every step
-# that could run passed. FORCE_BUILD=1 rebuilds even when build/Release already fits this torch.
+# that could run passed. FORCE_BUILD=1 rebuilds even when build/Release already fits this torch;
+# GPU_CHECK_BUILD=plain skips the CMake attempt; GPU_CHECK_BUDGET_S (default 470) is the time limit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -109,10 +110,12 @@ if [ -n "$NODE_BIN" ] && [ -d node_modules/node-addon-api ]; then
   node scripts/find-libtorch.js | tee "$OUT/libtorch.txt"
   if [ "${FORCE_BUILD:-0}" != 1 ] && addon_fits; then
     BUILT=1; status build "reused build/Release/node_peft.node (built for this libtorch)"
-  elif timeout "$(cap 300)" bash -c "$(declare -f build_cmake); ROOT='$ROOT' WORK='$WORK'; build_cmake" >"$OUT/build-cmake.log" 2>&1 && addon_fits; then
+  elif [ "${GPU_CHECK_BUILD:-auto}" != plain ] \
+      && timeout "$(cap 300)" bash -c "$(declare -f build_cmake); ROOT='$ROOT' WORK='$WORK'; build_cmake" >"$OUT/build-cmake.log" 2>&1 && addon_fits; then
     BUILT=1; status build "cmake OK (log: build-cmake.log)"
   else
-    echo "cmake build unavailable or failed (see build-cmake.log; CUDA torch needs the CUDA toolkit for TorchConfig.cmake): plain g++ build"
+    [ "${GPU_CHECK_BUILD:-auto}" = plain ] && echo "GPU_CHECK_BUILD=plain: plain g++ build" \
+      || echo "cmake build unavailable or failed (see build-cmake.log; CUDA torch needs the CUDA toolkit for TorchConfig.cmake): plain g++ build"
     if timeout "$(cap 300)" bash -c "$(declare -f build_plain); ROOT='$ROOT' WORK='$WORK' PY='$PY'; build_plain" >"$OUT/build-plain.log" 2>&1 && addon_fits; then
       BUILT=1; status build "plain g++ OK (log: build-plain.log)"
     else
@@ -125,9 +128,9 @@ fi
 # ---- 4. parity tests (NODE_PEFT_DEVICE tells the tests which device to use) ----
 if [ "$BUILT" = 1 ] && [ -f node_modules/vitest/vitest.mjs ]; then
   say "tests on $DEVICE"
-  if NODE_PEFT_DEVICE=$DEVICE timeout "$(cap 180)" node node_modules/vitest/vitest.mjs run ${GPU_CHECK_TESTS:-parity test/distribution} \
+  if NODE_PEFT_DEVICE=$DEVICE NO_COLOR=1 timeout "$(cap 180)" node node_modules/vitest/vitest.mjs run ${GPU_CHECK_TESTS:-parity test/distribution} \
       --reporter=default --reporter=junit --outputFile.junit="$OUT/vitest-junit.xml" >"$OUT/tests.log" 2>&1; then
-    status tests "passed on $DEVICE ($(grep -E '^ +Tests ' "$OUT/tests.log" | tail -1 | sed 's/\x1b\[[0-9;]*m//g' | xargs))"
+    status tests "passed on $DEVICE ($(sed 's/\x1b\[[0-9;]*m//g' "$OUT/tests.log" | grep -E '^ +(Test Files|Tests) ' | xargs))"
   else
     status tests "FAILED or timed out on $DEVICE (tests.log, vitest-junit.xml)"; tail -30 "$OUT/tests.log"
   fi
@@ -139,21 +142,26 @@ fi
 say "benchmark on $DEVICE"
 models=$("$PY" -c 'import json, sys; print(" ".join(m["name"] for m in json.load(open("bench/gpu/shapes.json"))[sys.argv[1]]["models"]))' "$([ "$DEVICE" = cuda ] && echo gpu || echo cpu)")
 echo '{}' >"$OUT/bench/memory.json"
-sample() {   # sample <impl> <model> <command...>: runs it while nvidia-smi records process memory
+GPU_INDEX=${CUDA_VISIBLE_DEVICES:-0}; GPU_INDEX=${GPU_INDEX%%,*}
+sample() {   # sample <impl> <model> <command...>: runs it while nvidia-smi samples the GPU's used memory
+  # Device-wide memory.used minus the level before the run (per-process figures are often
+  # unavailable inside containers); the GPU is assumed to be otherwise idle.
   local impl=$1 model=$2; shift 2
-  local smi="$OUT/bench/smi-$impl-$model.csv" spid=""
+  local smi="$OUT/bench/smi-$impl-$model.csv" spid="" base=""
   if [ "$DEVICE" = cuda ]; then
-    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 200 >"$smi" 2>/dev/null & spid=$!
+    base=$(nvidia-smi -i "$GPU_INDEX" --query-gpu=memory.used --format=csv,noheader,nounits | head -1)
+    nvidia-smi -i "$GPU_INDEX" --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 >"$smi" 2>/dev/null & spid=$!
   fi
   timeout "$(cap 150)" "$@"; local rc=$?
   if [ -n "$spid" ]; then
     kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
-    "$PY" - "$OUT/bench/memory.json" "$impl" "$model" "$smi" <<'EOF'
+    "$PY" - "$OUT/bench/memory.json" "$impl" "$model" "$smi" "$base" <<'EOF'
 import json, sys
-path, impl, model, smi = sys.argv[1:]
-mib = [float(l.split(",")[1]) for l in open(smi) if l.count(",") == 1 and l.split(",")[1].strip().replace(".", "").isdigit()]
+path, impl, model, smi, base = sys.argv[1:]
+mib = [float(l) for l in open(smi) if l.strip().replace(".", "").isdigit()]
+base = float(base) if base.strip().replace(".", "").isdigit() else 0.0
 data = json.load(open(path))
-data.setdefault(impl, {})[model] = int(max(mib) * 2**20) if mib else None
+data.setdefault(impl, {})[model] = int((max(mib) - base) * 2**20) if mib else None
 json.dump(data, open(path, "w"), indent=2)
 EOF
   fi

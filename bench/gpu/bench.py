@@ -21,9 +21,14 @@ def build_model(spec, dtype, device):
         cls, config = OPTForCausalLM, OPTConfig(**cfg)
     else:
         cls, config = BertForSequenceClassification, BertConfig(**cfg)
-    # Initialise directly on the device in the benchmark dtype (a CPU fp32 init of 1.3B is slow).
-    with torch.device(device):
-        model = cls._from_config(config, torch_dtype=getattr(torch, dtype))
+    # Initialise on the device (a CPU init of 1.3B parameters is slow), then cast; plain
+    # construction works across transformers versions (torch_dtype became dtype in 4.56).
+    if hasattr(torch.device(device), "__enter__"):
+        with torch.device(device):
+            model = cls(config)
+    else:
+        model = cls(config).to(device)
+    model = model.to(getattr(torch, dtype))
     try:
         from peft import LoraConfig, get_peft_model
     except ImportError:

@@ -37,7 +37,7 @@ def main():
     for side in sides:
         for r in side.get("results", []):
             by_model.setdefault(r["model"], {})[r["impl"]] = r
-    header = "%-10s %-18s %-30s %12s %10s %14s %14s" % ("model", "impl", "mode", "tokens/s", "ms/step", "peak alloc", "peak process")
+    header = "%-10s %-18s %-30s %12s %10s %14s %14s" % ("model", "impl", "mode", "tokens/s", "ms/step", "peak alloc", "peak smi")
     lines += [header, "-" * len(header)]
     for model, sides in by_model.items():
         for impl in ("node-peft", "transformers+peft"):
@@ -55,7 +55,7 @@ def main():
             ratio = "%-10s node-peft / transformers+peft: %.2fx tokens/s" % (model, a["tokensPerSec"] / b["tokensPerSec"])
             pa, pb = memory.get("node-peft", {}).get(model), memory.get("transformers+peft", {}).get(model)
             if pa and pb:
-                ratio += ", %.2fx peak process GPU memory" % (pa / pb)
+                ratio += ", %.2fx peak GPU memory (nvidia-smi)" % (pa / pb)
             if a["mode"].split()[0] != b["mode"].split()[0]:
                 ratio += " (NOT comparable: %s vs %s)" % (a["mode"], b["mode"])
             lines.append(ratio)
