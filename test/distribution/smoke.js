@@ -85,11 +85,9 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-smoke-'));
   try {
     const model = BertForSequenceClassification.fromConfig(bertConfig(CONFIG));
-    if (!model.namedParameters().some(([, t]) => t.requiresGrad)) {
-      // transformers' parameters are trainable after construction; say so if ours are not.
-      log('NOTE: fromConfig returned parameters with requiresGrad=false (torch registers them trainable); calling requiresGrad_()');
-      model.requiresGrad_();
-    }
+    // As in transformers, a freshly built model's parameters are trainable.
+    const frozen = model.namedParameters().filter(([, t]) => !t.requiresGrad).map(([n]) => n);
+    assert.deepStrictEqual(frozen, [], `fromConfig returned frozen parameters: ${frozen.join(', ')}`);
     const inputs = { inputIds: peft.randint(1, 100, [2, 8], { dtype: 'int64' }), attentionMask: peft.ones([2, 8], { dtype: 'int64' }) };
     const labels = peft.tensor([0, 2], { dtype: 'int64' });
     const out = await model.forward({ ...inputs, labels });
