@@ -3,7 +3,8 @@
 // npm's install step. Uses the prebuilt binary (prebuilds/<platform>-<arch>/) when it loads and
 // matches the libtorch the dynamic loader finds; otherwise builds from source with node-gyp
 // (binding.gyp, which finds libtorch through scripts/find-libtorch.js like the cmake-js build).
-// `npm rebuild node-peft` and `npm install --build-from-source` always build from source.
+// `npm rebuild node-peft`, `npm install --build-from-source` and a set LIBTORCH or Torch_DIR
+// always build from source.
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
@@ -28,6 +29,9 @@ process.stdout.write('libtorch ' + addon.versions().libtorch);
 function reasonToBuild() {
   if (process.env.npm_config_build_from_source === 'true') return 'a source build was requested (--build-from-source)';
   if (process.env.npm_command === 'rebuild') return '`npm rebuild` builds from source';
+  for (const name of ['LIBTORCH', 'Torch_DIR']) {
+    if (process.env[name]) return `${name}=${process.env[name]} is set: building against that libtorch`;
+  }
   let file;
   try {
     file = require('node-gyp-build').resolve(ROOT);

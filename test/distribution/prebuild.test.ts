@@ -144,13 +144,14 @@ describe('the install step (scripts/install.js)', () => {
   };
 
   it('keeps a binary that loads and matches the installed libtorch', () => {
-    const r = reason({ npm_command: 'install', npm_config_build_from_source: '' });
+    const r = reason({ npm_command: 'install', npm_config_build_from_source: '', LIBTORCH: '', Torch_DIR: '' });
     expect(r.value).toBeNull();
     expect(r.log).toMatch(/node-peft: using \S+\.node \(libtorch \d+\.\d+\.\d+\); no compilation needed/);
   });
 
-  it('builds from source for npm rebuild and --build-from-source', () => {
+  it('builds from source for npm rebuild, --build-from-source and a chosen libtorch', () => {
     expect(reason({ npm_command: 'rebuild' }).value).toContain('`npm rebuild` builds from source');
     expect(reason({ npm_command: 'install', npm_config_build_from_source: 'true' }).value).toContain('--build-from-source');
+    expect(reason({ npm_command: 'install', LIBTORCH: '/opt/libtorch' }).value).toBe('LIBTORCH=/opt/libtorch is set: building against that libtorch');
   });
 });
