@@ -110,7 +110,15 @@ function main() {
   }
 }
 
-if (require.main === module && process.argv[2] === '--check') {
+if (require.main === module && process.argv[2] === '--prepack') {
+  // npm pack / publish: a prebuild is optional, but a stale one must not ship.
+  const present = fs.existsSync(path.join(ROOT, 'prebuilds'));
+  if (present && !upToDate()) {
+    console.error('node-peft: prebuilds/ is stale or incomplete (built from other sources or another libtorch): npm run build:prebuild, or rm -rf prebuilds');
+    process.exit(1);
+  }
+  console.log(`node-peft: ${present ? 'packing the prebuild in prebuilds/' : 'no prebuilds/: the package will build from source on install'}`);
+} else if (require.main === module && process.argv[2] === '--check') {
   const ok = upToDate();
   console.log(`node-peft: prebuilds/${process.platform}-${process.arch} is ${ok ? 'up to date' : 'missing or stale'}`);
   process.exit(ok ? 0 : 1);
