@@ -95,7 +95,12 @@ function main(mode) {
     case '--cmake-dir': return t.configDir;
     case '--include': return t.includeDirs.join(' ');
     case '--libdir': return t.libDir;
-    case '--libs': return (t.cuda ? ['torch', 'torch_cpu', 'torch_cuda', 'c10', 'c10_cuda'] : ['torch', 'torch_cpu', 'c10']).map((l) => `-l${l}`).join(' ');
+    case '--libs': {
+      const libs = (t.cuda ? ['torch', 'torch_cpu', 'torch_cuda', 'c10', 'c10_cuda'] : ['torch', 'torch_cpu', 'c10']).map((l) => `-l${l}`);
+      // Nothing in the addon names a torch_cuda symbol; with --as-needed (Ubuntu's default) the
+      // linker would drop it and CUDA would silently be missing at run time.
+      return ['-Wl,--no-as-needed', ...libs, '-Wl,--as-needed'].join(' ');
+    }
     case '--version': return t.version;
     case '--json': return JSON.stringify(t, null, 2);
     default:
