@@ -9,6 +9,7 @@ import type { PreTrainedModel } from '../models/pretrained';
 import { manualSeed } from '../runtime';
 import { noGrad, tidy } from '../scope';
 import { handleOf, type Tensor, wrap } from '../tensor';
+import type { Device } from '../dtype';
 import { expectBool, expectInt, expectNumber, expectOptions, invalid } from '../validate';
 import { repetitionPenalty, temperature, topK, topP } from './processors';
 
@@ -73,9 +74,10 @@ export async function generate(model: PreTrainedModel, inputIds: Tensor, options
   if (o.seed !== undefined) manualSeed(expectInt('seed', o.seed, 0));
   const cache = native.generationCache();
   const batch = inputIds.shape[0];
+  const device = inputIds.device as Device;
   let ids = inputIds.to('int64');
-  let mask = o.attentionMask ? o.attentionMask.to('int64') : ones(inputIds.shape, { dtype: 'int64' });
-  let unfinished = ones([batch], { dtype: 'int64' });
+  let mask = o.attentionMask ? o.attentionMask.to({ dtype: 'int64', device }) : ones(inputIds.shape, { dtype: 'int64', device });
+  let unfinished = ones([batch], { dtype: 'int64', device });
   let step = ids;
   const scores: Tensor[] = [];
   for (let i = 0; i < s.maxNewTokens; i++) {
@@ -91,7 +93,7 @@ export async function generate(model: PreTrainedModel, inputIds: Tensor, options
     if (result.processed) scores.push(result.processed);
     const previous = [ids, mask, step];
     ids = cat([ids, result.token], 1);
-    mask = tidy(() => cat([mask, ones([batch, 1], { dtype: 'int64' })], 1));
+    mask = tidy(() => cat([mask, ones([batch, 1], { dtype: 'int64', device })], 1));
     step = result.token;
     // Free each step's intermediates now rather than at the next GC (the caller's inputs stay).
     for (const t of previous) if (t !== inputIds && t !== o.attentionMask) t.dispose();

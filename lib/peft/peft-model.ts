@@ -56,6 +56,11 @@ export class PeftModel {
     }
     // As PEFT's _prepare_adapter_config: the model type's defaults become the config's targets.
     if (config.targetModules === null && DEFAULT_TARGETS[this.baseModel.config.modelType]) config.targetModules = [...DEFAULT_TARGETS[this.baseModel.config.modelType]];
+    if (config.fanInFanOut) {
+      // As PEFT: fan_in_fan_out describes Conv1D weights; every layer node-peft wraps is a Linear.
+      console.warn('fan_in_fan_out is set to True but the target module is `torch.nn.Linear`. Setting fan_in_fan_out to False.');
+      config.fanInFanOut = false;
+    }
     const modules = this.#modules();
     for (const target of findTargets(config, modules, this.baseModel.config.modelType)) {
       native.loraInject(this.#handle, target, adapterName, {

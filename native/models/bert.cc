@@ -47,6 +47,15 @@ struct BertSelfAttention : Module {
     at::Tensor q = Split(RunChild(*this, "query", h));
     at::Tensor k = Split(RunChild(*this, "key", h));
     at::Tensor v = Split(RunChild(*this, "value", h));
+#ifdef NODE_PEFT_HAS_SDPA
+    if (UseSdpa()) {
+      double p = training_ ? static_cast<Dropout&>(*Child("dropout")).p : 0.0;
+      c10::optional<at::Tensor> m;
+      if (mask.defined()) m = mask.to(q.scalar_type());
+      at::Tensor context = at::scaled_dot_product_attention(q, k, v, m, p, false).permute({0, 2, 1, 3}).contiguous();
+      return context.view({context.size(0), context.size(1), heads * head_dim});
+    }
+#endif
     at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));
     if (mask.defined()) scores = scores + mask;
     at::Tensor probs = RunChild(*this, "dropout", at::softmax(scores, -1));

@@ -25,7 +25,6 @@ struct OPTAttention : Module {
   }
   // mask: [B, 1, T, S] additive; k_cache/v_cache extended in place when given.
   at::Tensor Forward(const at::Tensor& h, const at::Tensor& mask, at::Tensor* k_cache, at::Tensor* v_cache) {
-    at::Tensor q = Split(RunChild(*this, "q_proj", h) * std::pow(static_cast<double>(head_dim), -0.5));
     at::Tensor k = Split(RunChild(*this, "k_proj", h));
     at::Tensor v = Split(RunChild(*this, "v_proj", h));
     if (k_cache) {
@@ -36,6 +35,16 @@ struct OPTAttention : Module {
       *k_cache = k;
       *v_cache = v;
     }
+#ifdef NODE_PEFT_HAS_SDPA
+    if (UseSdpa()) {
+      // Finite mask values keep fully masked (left-padded) rows uniform, as transformers' clamp does.
+      at::Tensor m = at::clamp_min(mask, MaskValue(mask.scalar_type())).to(k.scalar_type());
+      at::Tensor q = Split(RunChild(*this, "q_proj", h));
+      at::Tensor context = at::scaled_dot_product_attention(q, k, v, m, training_ ? dropout : 0.0, false);
+      return RunChild(*this, "out_proj", context.transpose(1, 2).reshape({h.size(0), h.size(1), heads * head_dim}));
+    }
+#endif
+    at::Tensor q = Split(RunChild(*this, "q_proj", h) * std::pow(static_cast<double>(head_dim), -0.5));
     at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) + mask;
     // transformers clamps at finfo.min: fully masked rows (left padding) become uniform, not NaN.
     scores = at::clamp_min(scores, MaskValue(scores.scalar_type()));

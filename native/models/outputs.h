@@ -2,7 +2,9 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <torch/csrc/api/include/torch/version.h>
 
+#include <cstdlib>
 #include <vector>
 
 namespace peft {
@@ -33,5 +35,15 @@ inline double MaskValue(at::ScalarType dtype) {
     default: return -3.4028234663852886e38;
   }
 }
+
+// libtorch >= 2.0 has scaled_dot_product_attention (flash / memory-efficient kernels on CUDA).
+// NODE_PEFT_NO_SDPA=1 forces the explicit softmax(QK^T)V path, e.g. to compare the two.
+#if TORCH_VERSION_MAJOR >= 2
+#define NODE_PEFT_HAS_SDPA 1
+inline bool UseSdpa() {
+  static const bool enabled = std::getenv("NODE_PEFT_NO_SDPA") == nullptr;
+  return enabled;
+}
+#endif
 
 }  // namespace peft

@@ -3,9 +3,7 @@ import fs from 'fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
 import { BertForSequenceClassification, BertModel } from '../../lib';
-import { cases, expectClose, fixture } from './helpers';
-
-const TOL = 1e-5;
+import { DEVICE, TOL, cases, dev, expectClose, fixture } from './helpers';
 
 describe('BertForSequenceClassification matches transformers (bert-seqcls)', () => {
   const c = cases('bert-seqcls');
@@ -14,23 +12,23 @@ describe('BertForSequenceClassification matches transformers (bert-seqcls)', () 
   for (const source of ['model.safetensors', 'pytorch_model.bin']) {
     it(`logits, loss, hidden states and pooler output from ${source}`, async () => {
       const dir = fixture('bert-seqcls');
-      const model = await BertForSequenceClassification.fromPretrained(dir, { warn: false });
+      const model = await BertForSequenceClassification.fromPretrained(dir, { warn: false, device: DEVICE });
       if (source === 'pytorch_model.bin') {
         // Load the .bin explicitly: the folder prefers safetensors.
         const { loadTorchBin } = await import('../../lib/io');
         const bin = await loadTorchBin(fixture('bert-seqcls', 'pytorch_model.bin'));
-        for (const [name, t] of model.namedParameters()) torch.noGrad(() => t.copy_(bin.tensors.get(name)!));
+        for (const [name, t] of model.namedParameters()) torch.noGrad(() => t.copy_(dev(bin.tensors.get(name)!)));
       }
       model.eval();
       const out = await model.forward({
-        inputIds: c.get('input_ids')!, attentionMask: c.get('attention_mask')!, tokenTypeIds: c.get('token_type_ids')!,
-        labels: c.get('labels')!, outputHiddenStates: true,
+        inputIds: dev(c.get('input_ids')!), attentionMask: dev(c.get('attention_mask')!), tokenTypeIds: dev(c.get('token_type_ids')!),
+        labels: dev(c.get('labels')!), outputHiddenStates: true,
       });
       expectClose(out.logits, c.get('logits')!, TOL, 'logits');
       expectClose(out.loss!, c.get('loss')!, TOL, 'loss');
       expectClose(out.lastHiddenState, c.get('last_hidden_state')!, TOL, 'last_hidden_state');
       expectClose(out.poolerOutput!, c.get('pooler_output')!, TOL, 'pooler_output');
-      expectClose(torch.stack(out.hiddenStates!), c.get('hidden_states')!, TOL, 'hidden_states');
+      expectClose(torch.stack(out.hiddenStates!).cpu(), c.get('hidden_states')!, TOL, 'hidden_states');
       expect(model.loadingInfo).toEqual({ missingKeys: [], unexpectedKeys: [] });
       expect(model.numParameters()).toBe(expected.param_count);
     });

@@ -3,12 +3,11 @@ import fs from 'fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
 import { OPTForCausalLM } from '../../lib';
-import { cases, expectClose, fixture } from './helpers';
-
-const TOL = 1e-5;
+import { DEVICE, TOL, cases, dev, expectClose, fixture } from './helpers';
 
 /** Positions where the (left-padded) mask is 1: at fully masked rows HF's numbers are arbitrary. */
 function attended(t: torch.Tensor, mask: torch.Tensor): torch.Tensor {
+  t = t.cpu();
   const keep = mask.eq(1).unsqueeze(-1).expand(...t.shape);
   return torch.where(keep, t, 0);
 }
@@ -19,10 +18,10 @@ describe('OPTForCausalLM matches transformers (opt-causal)', () => {
   const inputs = { inputIds: c.get('input_ids')!, attentionMask: c.get('attention_mask')! };
 
   it('logits, loss and last hidden state from model.safetensors (tied lm_head absent there)', async () => {
-    const model = await OPTForCausalLM.fromPretrained(fixture('opt-causal'), { warn: false });
+    const model = await OPTForCausalLM.fromPretrained(fixture('opt-causal'), { warn: false, device: DEVICE });
     model.eval();
     expect(model.loadingInfo).toEqual({ missingKeys: [], unexpectedKeys: [] });
-    const out = await model.forward({ ...inputs, labels: c.get('labels')! });
+    const out = await model.forward({ inputIds: dev(inputs.inputIds), attentionMask: dev(inputs.attentionMask), labels: dev(c.get('labels')!) });
     const mask = c.get('attention_mask')!;
     expectClose(attended(out.logits, mask), attended(c.get('logits')!, mask), TOL, 'logits');
     expectClose(attended(out.lastHiddenState, mask), attended(c.get('last_hidden_state')!, mask), TOL, 'last_hidden_state');

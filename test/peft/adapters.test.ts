@@ -198,3 +198,20 @@ describe('partial fine-tuning without LoRA', () => {
     expect(grads.sort()).toEqual(trainable.sort());
   });
 });
+
+describe('fanInFanOut', () => {
+  it('is turned off for Linear targets with PEFT\'s warning, and the adapter still works', async () => {
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (m: string) => warnings.push(m);
+    try {
+      const peft = getPeftModel(await base(), seqCls({ fanInFanOut: true }));
+      expect(peft.peftConfig.get('default')!.fanInFanOut).toBe(false);
+      randomizeB(peft, 9);
+      expect(peft.forwardSync(inputs).logits.shape).toEqual([3, 3]);
+    } finally {
+      console.warn = original;
+    }
+    expect(warnings.some((w) => w.includes('Setting fan_in_fan_out to False'))).toBe(true);
+  });
+});

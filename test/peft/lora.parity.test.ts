@@ -4,24 +4,22 @@ import fs from 'fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
 import { BertForSequenceClassification, LoraConfig, OPTForCausalLM, PeftModel, TaskType, getPeftModel } from '../../lib';
-import { cases, expectClose, fixture } from '../models/helpers';
-
-const TOL = 1e-5;
+import { DEVICE, TOL, cases, dev, expectClose, fixture } from '../models/helpers';
 const json = (...p: string[]) => JSON.parse(fs.readFileSync(fixture(...p), 'utf8'));
 
 async function bertWithAdapter(adapterDir: string) {
-  const base = await BertForSequenceClassification.fromPretrained(fixture('bert-lora-default'), { warn: false });
+  const base = await BertForSequenceClassification.fromPretrained(fixture('bert-lora-default'), { warn: false, device: DEVICE });
   return PeftModel.fromPretrained(base, adapterDir);
 }
 
 describe('BERT + LoRA matches PEFT (bert-lora-default, PEFT 0.3.0 adapter_model.bin)', () => {
   const c = cases('bert-lora-default');
   const expected = json('bert-lora-default', 'expected.json');
-  const inputs = { inputIds: c.get('input_ids')!, attentionMask: c.get('attention_mask')!, tokenTypeIds: c.get('token_type_ids')! };
+  const inputs = { inputIds: dev(c.get('input_ids')!), attentionMask: dev(c.get('attention_mask')!), tokenTypeIds: dev(c.get('token_type_ids')!) };
 
   it('adapter logits and loss; disableAdapter gives the base logits', async () => {
     const peft = await bertWithAdapter(fixture('bert-lora-default', 'adapter'));
-    const out = await peft.forward({ ...inputs, labels: c.get('labels')! });
+    const out = await peft.forward({ ...inputs, labels: dev(c.get('labels')!) });
     expectClose(out.logits, c.get('logits_adapter')!, TOL, 'logits_adapter');
     expectClose(out.loss!, c.get('loss_adapter')!, TOL, 'loss_adapter');
     const base = peft.disableAdapter(() => peft.forwardSync(inputs));
@@ -87,16 +85,16 @@ describe('current PEFT format (bert-lora-peft013, PEFT 0.13.2)', () => {
 describe('OPT + LoRA matches PEFT (opt-lora-default)', () => {
   const c = cases('opt-lora-default');
   const expected = json('opt-lora-default', 'expected.json');
-  const inputs = { inputIds: c.get('input_ids')!, attentionMask: c.get('attention_mask')! };
-  const attended = (t: torch.Tensor) => torch.where(c.get('attention_mask')!.eq(1).unsqueeze(-1).expand(...t.shape), t, 0);
+  const inputs = { inputIds: dev(c.get('input_ids')!), attentionMask: dev(c.get('attention_mask')!) };
+  const attended = (t: torch.Tensor) => torch.where(c.get('attention_mask')!.eq(1).unsqueeze(-1).expand(...t.shape), t.cpu(), 0);
 
   it('adapter, base and merged logits; greedy generation ids identical', async () => {
-    const base = await OPTForCausalLM.fromPretrained(fixture('opt-lora-default'), { warn: false });
+    const base = await OPTForCausalLM.fromPretrained(fixture('opt-lora-default'), { warn: false, device: DEVICE });
     const peft = await PeftModel.fromPretrained(base, fixture('opt-lora-default', 'adapter'));
-    const out = await peft.forward({ ...inputs, labels: c.get('labels') });
+    const out = await peft.forward({ ...inputs, labels: dev(c.get('labels')!) });
     expectClose(attended(out.logits), attended(c.get('logits_adapter')!), TOL, 'logits_adapter');
     expectClose(out.loss!, c.get('loss_adapter')!, TOL, 'loss_adapter');
-    const gen = (p: PeftModel) => p.generate(c.get('input_ids')!, { attentionMask: c.get('attention_mask')!, maxNewTokens: expected.generate_kwargs.max_new_tokens });
+    const gen = (p: PeftModel) => p.generate(inputs.inputIds, { attentionMask: inputs.attentionMask, maxNewTokens: expected.generate_kwargs.max_new_tokens });
     expect((await gen(peft)).toArray()).toEqual(expected.generated_ids_adapter);
     expect((await peft.disableAdapter(() => gen(peft))).toArray()).toEqual(expected.generated_ids_base);
     expectClose(attended(peft.disableAdapter(() => peft.forwardSync(inputs)).logits), attended(c.get('logits_base')!), TOL, 'logits_base');
