@@ -178,10 +178,10 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
   const { tensors: checkpoint } = await loadStateDict(dir);
-  const modelKeys = [...model.stateDict().keys()];
+  const shapes = new Map([...model.stateDict()].map(([k, t]) => [k, t.shape]));
+  const modelKeys = [...shapes.keys()];
   const mapping = mapCheckpointKeys([...checkpoint.keys()], modelKeys, cls.basePrefix);
   const weights: Record<string, ReturnType<typeof handleOf>> = {};
-  const shapes = new Map([...model.stateDict()].map(([k, t]) => [k, t.shape]));
   const mismatched: [string, number[], number[]][] = [];
   for (const [key, source] of mapping.sources) {
     const t = checkpoint.get(source)!;
