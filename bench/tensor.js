@@ -4,24 +4,11 @@
 // next to the same measurements made in this run by /usr/bin/python3 with Debian's torch at its
 // defaults. Run after `npm run build`: node bench/tensor.js
 const { execFileSync } = require('child_process');
-const torch = require('../dist');
+const { torch, timeit } = require('./common');
 
 const REPS = { overhead: 100000 };
 
-function timeit(fn, minSeconds = 1.5) {
-  fn();
-  let n = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < minSeconds) {
-    fn();
-    n += 1;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  }
-  return elapsed / n;
-}
-
-function nodeFigures() {
+async function nodeFigures() {
   const a = torch.ones([1]);
   const b = torch.ones([1]);
   const t0 = process.hrtime.bigint();
@@ -31,17 +18,17 @@ function nodeFigures() {
   for (const n of [1024, 2048]) {
     const x = torch.randn([n, n]);
     const y = torch.randn([n, n]);
-    out[`matmul${n}`] = (2 * n ** 3) / timeit(() => x.matmul(y).dispose()) / 1e9;
+    out[`matmul${n}`] = (2 * n ** 3) / (await timeit(() => x.matmul(y).dispose(), { minSeconds: 1.5 })) / 1e9;
   }
   const [M, K, N] = [2048, 768, 3072];
   const x = torch.randn([M, K], { requiresGrad: true });
   const w = torch.randn([N, K], { requiresGrad: true });
   const bias = torch.randn([N], { requiresGrad: true });
   const g = torch.randn([M, N]);
-  out.linearFwdBwd = (6 * M * K * N) / timeit(() => torch.tidy(() => {
+  out.linearFwdBwd = (6 * M * K * N) / (await timeit(() => torch.tidy(() => {
     torch.F.linear(x, w, bias).backward(g);
     x.zeroGrad(); w.zeroGrad(); bias.zeroGrad();
-  })) / 1e9;
+  }), { minSeconds: 1.5 })) / 1e9;
   return out;
 }
 
@@ -84,10 +71,10 @@ function pythonFigures() {
   }
 }
 
-function main() {
+async function main() {
   const v = torch.versions();
   console.log(`node-peft ${v.nodePeft}, libtorch ${v.libtorch}, ${torch.getNumThreads()} threads, OpenBLAS kernel ${v.openblasCore} (${v.openblasSetup.reason})`);
-  const node = nodeFigures();
+  const node = await nodeFigures();
   const py = pythonFigures();
   const rows = [
     ['op call overhead (µs, 1-element add)', 'overheadUs', false],
@@ -106,4 +93,4 @@ function main() {
   console.log('ratio > 1 means node-peft is faster.');
 }
 
-main();
+main().catch((err) => { console.error(err); process.exit(1); });

@@ -74,6 +74,7 @@ std::string DtypeName(at::ScalarType dtype);
 c10::Device ToDevice(const Napi::Value& value);
 at::TensorOptions ToOptions(const Napi::Value& dtype, const Napi::Value& device);
 std::vector<int64_t> ToIntList(const Napi::Value& value, const char* what);
+std::vector<std::string> ToStringList(const Napi::Value& value, const char* what);
 at::Scalar ToScalar(const Napi::Value& value);
 c10::optional<int64_t> ToOptionalInt(const Napi::Value& value);
 c10::optional<double> ToOptionalDouble(const Napi::Value& value);

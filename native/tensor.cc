@@ -156,6 +156,15 @@ std::vector<int64_t> ToIntList(const Napi::Value& value, const char* what) {
   return out;
 }
 
+std::vector<std::string> ToStringList(const Napi::Value& value, const char* what) {
+  if (!value.IsArray()) throw TorchError(value.Env(), std::string("expected an array of strings for ") + what);
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
 at::Scalar ToScalar(const Napi::Value& value) {
   if (value.IsBoolean()) return at::Scalar(value.As<Napi::Boolean>().Value());
   if (value.IsBigInt()) return at::Scalar(ToInt(value, "scalar"));

@@ -333,8 +333,7 @@ void SaveFile(const SaveJob& job) {
 SaveJob ToSaveJob(const Napi::CallbackInfo& info) {
   SaveJob job;
   job.path = info[0].As<Napi::String>().Utf8Value();
-  Napi::Array keys = info[1].As<Napi::Array>();
-  for (uint32_t i = 0; i < keys.Length(); ++i) job.keys.push_back(keys.Get(i).As<Napi::String>().Utf8Value());
+  job.keys = ToStringList(info[1], "keys");
   job.tensors = ToTensorList(info[2]);
   if (job.tensors.size() != job.keys.size()) throw FormatError("saveSafetensors: keys and tensors differ in length");
   Napi::Object metadata = info[3].As<Napi::Object>();

@@ -68,15 +68,8 @@ void ForEachPeftModule(const ModulePtr& root, Fn fn) {
   }
 }
 
-std::vector<std::string> ToStrings(const Napi::Value& value) {
-  Napi::Array array = value.As<Napi::Array>();
-  std::vector<std::string> out;
-  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
-  return out;
-}
-
 Napi::Value SetActive(const Napi::CallbackInfo& info) {
-  std::vector<std::string> names = ToStrings(info[1]);
+  std::vector<std::string> names = ToStringList(info[1], "adapters");
   ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
     if (l) l->SetActive(names);
     if (w) w->SetActive(names);
@@ -95,7 +88,7 @@ Napi::Value SetDisabled(const Napi::CallbackInfo& info) {
 
 // loraMerge(model, adapters, safe) -> number of layers merged
 Napi::Value Merge(const Napi::CallbackInfo& info) {
-  std::vector<std::string> names = ToStrings(info[1]);
+  std::vector<std::string> names = ToStringList(info[1], "adapters");
   bool safe = ToBool(info[2], false);
   int count = 0;
   ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
@@ -115,7 +108,7 @@ Napi::Value Unmerge(const Napi::CallbackInfo& info) {
 Napi::Value Unload(const Napi::CallbackInfo& info) {
   ModulePtr root = ToModule(info[0]);
   bool merge = ToBool(info[1], false);
-  std::vector<std::string> names = ToStrings(info[2]);
+  std::vector<std::string> names = ToStringList(info[2], "adapters");
   std::vector<std::pair<std::string, ModulePtr>> replacements;
   ForEachPeftModule(root, [&](const std::string& path, LoraLinear* l, ModulesToSaveWrapper* w) {
     if (l && merge) l->Merge(names, false);
