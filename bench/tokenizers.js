@@ -13,8 +13,7 @@ const fs = require('fs');
 const path = require('path');
 const { BertTokenizer, GPT2Tokenizer } = require('../dist/tokenizers');
 
-const SHARED = path.resolve(__dirname, '../../shared');
-const TWEETS = path.join(SHARED, 'data/tweeteval-sentiment/test_text.txt');
+const TWEETS = path.resolve(__dirname, '../data/tweeteval-sentiment/test_text.txt');
 const repeatArg = process.argv.indexOf('--repeat');
 const REPEAT = repeatArg > 0 ? Number(process.argv[repeatArg + 1]) : 3;
 
@@ -44,8 +43,8 @@ async function bench(name, load, lines) {
 async function main() {
   const lines = fs.readFileSync(TWEETS, 'utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  await bench('BERT (bert-base-cased)', () => BertTokenizer.fromPretrained(path.join(SHARED, 'vocab/bert-base-cased')), lines);
-  await bench('GPT-2 BPE', () => GPT2Tokenizer.fromPretrained(path.join(SHARED, 'vocab/gpt2')), lines);
+  await bench('BERT (bert-base-cased)', () => BertTokenizer.fromPretrained(path.resolve(__dirname, '../data/vocab/bert-base-cased')), lines);
+  await bench('GPT-2 BPE', () => GPT2Tokenizer.fromPretrained(path.resolve(__dirname, '../data/vocab/gpt2')), lines);
 }
 
 main().catch((err) => {

@@ -6,8 +6,8 @@ import path from 'path';
 import { expect } from 'vitest';
 import type { Tensor } from '../../lib';
 
-/** shared/ sits beside the repository (in CI too). */
-export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+/** The transformers + PEFT reference fixtures, copied into the repository (test/fixtures/README.md). */
+export const FIXTURES = path.resolve(__dirname, '../fixtures');
 export const DATA = path.resolve(__dirname, 'data');
 
 /** Every fixture folder holding a model checkpoint. */

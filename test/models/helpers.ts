@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import * as torch from '../../lib';
 import { loadSafetensorsSync } from '../../lib/io';
 
-export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+export const FIXTURES = path.resolve(__dirname, '../fixtures');
 export const fixture = (...parts: string[]) => path.join(FIXTURES, ...parts);
 
 /** The tensors of a fixture's cases.safetensors (inputs and expected outputs from transformers). */

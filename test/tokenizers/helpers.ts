@@ -1,14 +1,15 @@
 /**
- * Paths to the shared reference data. shared/ sits beside the repository (in CI too), so every
- * path is resolved from the repository root's parent, never from an absolute /work path.
+ * Paths to the reference data inside the repository: tokenizer files under data/vocab and the
+ * transformers fixtures under test/fixtures (a clone needs nothing beside it).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
-export const SHARED = path.resolve(__dirname, '../../../shared');
-export const BERT_DIR = path.join(SHARED, 'vocab/bert-base-cased');
-export const GPT2_DIR = path.join(SHARED, 'vocab/gpt2');
-export const FIXTURES = path.join(SHARED, 'fixtures/tokenizers');
+const ROOT = path.resolve(__dirname, '../..');
+export const DATA = path.join(ROOT, 'data');
+export const BERT_DIR = path.join(ROOT, 'data/vocab/bert-base-cased');
+export const GPT2_DIR = path.join(ROOT, 'data/vocab/gpt2');
+export const FIXTURES = path.join(ROOT, 'test/fixtures/tokenizers');
 
 export interface FixtureCase {
   text: string;

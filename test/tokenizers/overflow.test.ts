@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BertTokenizer, GPT2Tokenizer, parseMergesText } from '../../lib/tokenizers';
-import { BERT_DIR, SHARED, gpt2Files } from './helpers';
+import { BERT_DIR, DATA, gpt2Files } from './helpers';
 
 /** Two real documents of different lengths from Plato's Apology. */
 function documents(): string[] {
-  const text = fs.readFileSync(path.join(SHARED, 'data/plato/1656.txt'), 'utf8');
+  const text = fs.readFileSync(path.join(DATA, 'plato/1656.txt'), 'utf8');
   const start = text.indexOf('How you, O Athenians');
   return [text.slice(start, start + 6000), text.slice(start + 6000, start + 8500)];
 }
