@@ -163,6 +163,83 @@ export interface Binding {
   loraDeleteAdapter(m: M, adapter: string): void;
   loraMergedLayers(m: M): number;
   generationStepAsync(m: M, cache: NativeCache, inputIds: T, attentionMask: T): Promise<T>;
+  // random number generators (native/random.cc)
+  generatorCreate(seed: number | null): NativeGenerator;
+  generatorRandperm(g: NativeGenerator, n: number): T;
+  rngGetState(g: NativeGenerator | null): T;
+  rngSetState(g: NativeGenerator | null, state: T): void;
+  drawGlobalSeed(): string;
+  // optimizers, schedules, clipping (native/optim)
+  optimizerCreate(kind: 'adamw' | 'sgd', groups: NativeParamGroup[]): NativeOptimizer;
+  optimizerStep(o: NativeOptimizer): void;
+  optimizerStepAsync(o: NativeOptimizer): Promise<void>;
+  optimizerZeroGrad(o: NativeOptimizer, setToNone: boolean): void;
+  optimizerDispose(o: NativeOptimizer): void;
+  optimizerGetLr(o: NativeOptimizer): number[];
+  optimizerSetLr(o: NativeOptimizer, group: number, lr: number): void;
+  optimizerState(o: NativeOptimizer): { keys: string[]; tensors: T[] };
+  optimizerLoadState(o: NativeOptimizer, keys: string[], tensors: T[]): void;
+  schedulerCreate(o: NativeOptimizer, spec: NativeScheduleSpec): NativeScheduler;
+  schedulerStep(s: NativeScheduler): void;
+  schedulerState(s: NativeScheduler): { lastEpoch: number; baseLrs: number[]; lastLr: number[] };
+  schedulerLoad(s: NativeScheduler, baseLrs: number[], lastEpoch: number): void;
+  scheduleFactor(spec: NativeScheduleSpec, step: number): number;
+  clipGradNorm(params: T[], maxNorm: number, normType: number, errorIfNonfinite: boolean): T;
+  // the fused training step (native/train)
+  trainStepAsync(m: M, inputs: NativeModelInputs, options: NativeStepOptions): Promise<NativeStepResult>;
+}
+
+export interface NativeGenerator {
+  readonly __generator: unique symbol;
+}
+export interface NativeOptimizer {
+  readonly __optimizer: unique symbol;
+}
+export interface NativeScheduler {
+  readonly __scheduler: unique symbol;
+}
+
+/** A parameter group with every hyper-parameter filled in (lib/optim does the defaults). */
+export interface NativeParamGroup {
+  names: string[];
+  params: T[];
+  lr: number;
+  weightDecay: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  amsgrad?: boolean;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+export interface NativeScheduleSpec {
+  type: string;
+  warmupSteps: number;
+  trainingSteps: number;
+  numCycles?: number;
+  power?: number;
+  lrEnd?: number;
+  lrInit?: number;
+  timescale?: number;
+}
+
+export interface NativeStepOptions {
+  lossDivisor: number;
+  optimizer?: NativeOptimizer | null;
+  scheduler?: NativeScheduler | null;
+  maxGradNorm?: number;
+}
+
+export interface NativeStepResult {
+  loss: number;
+  scaledLoss: number;
+  gradNorm: number | null;
+  finite: boolean;
+  updated: boolean;
+  lr: number[];
 }
 
 /** A key/value cache for one generation. */
@@ -177,6 +254,8 @@ export interface NativeModelInputs {
   labels?: T | null;
   outputHiddenStates?: boolean;
   autocast?: DType | null;
+  /** false: with labels, compute the loss without materialising logits where the model can. */
+  returnLogits?: boolean;
 }
 
 export interface NativeModelOutputs {

@@ -13,6 +13,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterModels(env, exports);
   RegisterPeft(env, exports);
   RegisterIo(env, exports);
+  RegisterRandom(env, exports);
+  RegisterOptim(env, exports);
+  RegisterTrain(env, exports);
   exports.Set("addonVersion", Napi::String::New(env, NODE_PEFT_VERSION));
   return exports;
 }

@@ -91,6 +91,9 @@ void RegisterModules(Napi::Env env, Napi::Object exports);
 void RegisterModels(Napi::Env env, Napi::Object exports);
 void RegisterPeft(Napi::Env env, Napi::Object exports);
 void RegisterIo(Napi::Env env, Napi::Object exports);
+void RegisterRandom(Napi::Env env, Napi::Object exports);
+void RegisterOptim(Napi::Env env, Napi::Object exports);
+void RegisterTrain(Napi::Env env, Napi::Object exports);
 
 template <Callback F>
 void Export(Napi::Env env, Napi::Object exports, const char* name) {

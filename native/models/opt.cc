@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include "../nn/linear_cross_entropy.h"
+
 #include <cmath>
 
 namespace peft {
@@ -156,14 +158,29 @@ struct OPTForCausalLM : Module {
   }
   ModelOutputs Forward(const ModelInputs& in, KVCache* cache) {
     ModelOutputs out = static_cast<OPTModel&>(*Child("model")).Forward(in, cache);
+    if (in.labels.defined()) {
+      TORCH_CHECK(in.labels.sizes() == in.input_ids.sizes(), "labels must have the shape of input_ids ", in.input_ids.sizes(), ", got ", in.labels.sizes());
+    }
+    auto* head = dynamic_cast<Linear*>(Child("lm_head").get());
+    if (in.labels.defined() && !in.return_logits && head) {
+      out.loss = ChunkedLoss(out.last_hidden_state, *head, in.labels);
+      return out;
+    }
     out.logits = RunChild(*this, "lm_head", out.last_hidden_state);
     if (in.labels.defined()) {
       int64_t len = out.logits.size(1);
-      TORCH_CHECK(in.labels.sizes() == in.input_ids.sizes(), "labels must have the shape of input_ids ", in.input_ids.sizes(), ", got ", in.labels.sizes());
       at::Tensor shifted = out.logits.narrow(1, 0, len - 1).reshape({-1, config.vocab_size});
       out.loss = at::cross_entropy_loss(shifted, in.labels.narrow(1, 1, len - 1).reshape({-1}).to(at::kLong));
     }
     return out;
+  }
+  // The shifted causal-LM loss of transformers' OPTForCausalLM, computed without the full logits.
+  // (A LoRA-wrapped lm_head is not a plain Linear and takes the ordinary path above.)
+  static at::Tensor ChunkedLoss(const at::Tensor& h, Linear& head, const at::Tensor& labels) {
+    int64_t len = h.size(1);
+    at::Tensor rows = h.narrow(1, 0, len - 1).reshape({-1, h.size(2)});
+    at::Tensor bias = head.HasParam("bias") ? head.Param("bias") : at::Tensor();
+    return LinearCrossEntropy(rows, head.Param("weight"), bias, labels.narrow(1, 1, len - 1).reshape({-1}));
   }
 };
 

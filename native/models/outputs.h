@@ -14,6 +14,9 @@ struct ModelInputs {
   at::Tensor attention_mask;   // optional
   at::Tensor token_type_ids;   // optional (BERT)
   at::Tensor labels;           // optional
+  // With labels: false computes the loss without materialising the logits where a model can
+  // (OPT's lm_head + cross-entropy in chunks, nn/linear_cross_entropy.h); logits stay undefined.
+  bool return_logits = true;
   bool output_hidden_states = false;
   c10::optional<at::ScalarType> autocast;  // mixed precision dtype, e.g. bfloat16
 };
