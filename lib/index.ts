@@ -16,3 +16,5 @@ export * from './models';
 export type { GenerationOptions } from './generation/generate';
 export * from './peft';
 export * from './optim';
+export * from './train';
+export type { Example, Dataset } from './data/types';

@@ -31,8 +31,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 
 // generatorRandperm(gen, n) -> int64 tensor, torch.randperm(n, generator=gen)
 Napi::Value Randperm(const Napi::CallbackInfo& info) {
-  GeneratorPtr gen = ToGenerator(info[0]);
-  std::lock_guard<std::mutex> lock(gen->mutex());
+  GeneratorPtr gen = ToGenerator(info[0]);  // randperm takes the generator's lock itself
   return FromTensor(info.Env(), at::randperm(ToInt(info[1], "n"), *gen, at::TensorOptions().dtype(at::kLong)));
 }
 

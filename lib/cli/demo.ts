@@ -3,7 +3,7 @@
 // update, so a rank-4 adapter (A, B; B starts at zero as in PEFT) can learn it from few params.
 import * as torch from '../index';
 import { F } from '../index';
-import { progressBar } from './progress';
+import { progressBar } from '../util/progress';
 
 export interface DemoOptions {
   steps: number;

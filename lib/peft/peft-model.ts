@@ -222,6 +222,16 @@ export class PeftModel {
     }
   }
 
+  /**
+   * [async] Loads an adapter folder's weights into an existing adapter, keeping its config and
+   * trainability (PEFT's set_peft_model_state_dict); for resuming training and loading the best
+   * checkpoint.
+   */
+  loadAdapterWeights(dir: string, adapterName = this.activeAdapter): Promise<void> {
+    if (!this.peftConfig.has(adapterName)) throw new Error(`adapter '${adapterName}' does not exist`);
+    return this.#loadWeights(dir, adapterName);
+  }
+
   async #loadWeights(dir: string, adapterName: string): Promise<void> {
     const file = ['adapter_model.safetensors', 'adapter_model.bin'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
     if (!file) throw new Error(`no adapter weights in ${dir}: expected adapter_model.safetensors or adapter_model.bin`);

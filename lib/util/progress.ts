@@ -1,4 +1,5 @@
-// One progress bar for long CLI work: count, rate and ETA, to stderr so stdout stays parseable.
+// One progress bar for long work (CLI commands, training): count, rate and ETA, to stderr so stdout
+// stays parseable; plain periodic lines when stderr is not a terminal.
 import { SingleBar } from 'cli-progress';
 
 export interface Progress {

@@ -1,0 +1,149 @@
+// Checkpoints as transformers' Trainer writes them — outputDir/checkpoint-<step>/ with the model
+// (PEFT adapter files or the full model), the optimizer and scheduler state, trainer_state.json,
+// the RNG state and the training arguments — written atomically (a staging folder renamed into
+// place), rotated by saveTotalLimit without ever deleting the best checkpoint.
+import crypto from 'crypto';
+import fs from 'fs';
+import path from 'path';
+import { native } from '../binding';
+import { loadSafetensors, saveSafetensors } from '../io';
+import type { LRScheduler } from '../optim/scheduler';
+import type { Optimizer } from '../optim/optimizer';
+import { handleOf, wrap } from '../tensor';
+import { writeJsonAtomic } from '../util/fs';
+import { TrainerState } from './state';
+import type { TrainTarget } from './target';
+import type { TrainingArguments } from './training-args';
+
+export const PREFIX_CHECKPOINT_DIR = 'checkpoint';
+const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
+
+export interface TrainingParts {
+  target: TrainTarget;
+  optimizer: Optimizer;
+  scheduler: LRScheduler;
+  state: TrainerState;
+  args: TrainingArguments;
+}
+
+/**
+ * Fills a staging folder beside `dir` and renames it to `dir`. `dir` is new (checkpoint-<step>):
+ * after an interruption at any point it either exists complete or not at all. A stale staging
+ * folder of a dead process is removed here.
+ */
+async function writeDirAtomic(dir: string, write: (staging: string) => Promise<void>): Promise<void> {
+  const parent = path.dirname(dir);
+  await fs.promises.mkdir(parent, { recursive: true });
+  const base = path.basename(dir);
+  for (const entry of await fs.promises.readdir(parent)) {
+    const m = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.tmp-(\\d+)-`).exec(entry);
+    if (m && !isAlive(Number(m[1]))) await fs.promises.rm(path.join(parent, entry), { recursive: true, force: true });
+  }
+  const staging = path.join(parent, `.${base}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  await fs.promises.mkdir(staging);
+  try {
+    await write(staging);
+    await fs.promises.rm(dir, { recursive: true, force: true });  // an older save of the same step
+    await fs.promises.rename(staging, dir);
+  } catch (err) {
+    await fs.promises.rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function saveOptimizer(dir: string, optimizer: Optimizer): Promise<void> {
+  const dict = optimizer.stateDict();
+  await saveSafetensors(path.join(dir, 'optimizer.safetensors'), dict.state, { format: 'pt' });
+  await writeJsonAtomic(path.join(dir, 'optimizer.json'), { kind: dict.kind, param_groups: dict.paramGroups });
+  for (const t of dict.state.values()) t.dispose();
+}
+
+/** Writes checkpoint-<globalStep> in outputDir; returns its path. */
+export async function saveCheckpoint(parts: TrainingParts): Promise<string> {
+  const dir = path.join(parts.args.outputDir, `${PREFIX_CHECKPOINT_DIR}-${parts.state.globalStep}`);
+  await writeDirAtomic(dir, async (staging) => {
+    await parts.target.save(staging);
+    if (!parts.args.saveOnlyModel) {
+      await saveOptimizer(staging, parts.optimizer);
+      const s = parts.scheduler.stateDict();
+      await writeJsonAtomic(path.join(staging, 'scheduler.json'), { last_epoch: s.lastEpoch, base_lrs: s.baseLrs, _last_lr: parts.scheduler.getLastLr() });
+      const rng = wrap(native.rngGetState(null));
+      await saveSafetensors(path.join(staging, 'rng_state.safetensors'), { cpu: rng });
+      rng.dispose();
+    }
+    // The state names its own folder as the best checkpoint when it is: use the final path.
+    await writeJsonAtomic(path.join(staging, 'trainer_state.json'), parts.state.toJSON());
+    await writeJsonAtomic(path.join(staging, 'training_args.json'), parts.args.toDict());
+  });
+  return dir;
+}
+
+/** Restores the model, optimizer, scheduler (and returns the trainer state) of a checkpoint. */
+export async function loadCheckpoint(dir: string, parts: Omit<TrainingParts, 'state' | 'args'>): Promise<TrainerState> {
+  const need = ['trainer_state.json', 'optimizer.safetensors', 'optimizer.json', 'scheduler.json'];
+  const absent = need.filter((f) => !fs.existsSync(path.join(dir, f)));
+  if (absent.length > 0) throw new Error(`cannot resume from ${dir}: ${absent.join(', ')} missing (was it saved with saveOnlyModel?)`);
+  await parts.target.load(dir);
+  const { tensors } = await loadSafetensors(path.join(dir, 'optimizer.safetensors'));
+  const meta = JSON.parse(await fs.promises.readFile(path.join(dir, 'optimizer.json'), 'utf8'));
+  parts.optimizer.loadStateDict({ kind: meta.kind, state: tensors, paramGroups: meta.param_groups });
+  for (const t of tensors.values()) t.dispose();
+  const sched = JSON.parse(await fs.promises.readFile(path.join(dir, 'scheduler.json'), 'utf8'));
+  parts.scheduler.loadStateDict({ lastEpoch: sched.last_epoch, baseLrs: sched.base_lrs });
+  return TrainerState.load(path.join(dir, 'trainer_state.json'));
+}
+
+/** Puts back the CPU generator's state saved with a checkpoint (dropout masks continue as before). */
+export async function loadRngState(dir: string): Promise<void> {
+  const file = path.join(dir, 'rng_state.safetensors');
+  if (!fs.existsSync(file)) {
+    console.warn(`Didn't find an RNG file in ${dir}: if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.`);
+    return;
+  }
+  const { tensors } = await loadSafetensors(file);
+  native.rngSetState(null, handleOf(tensors.get('cpu'), `${file}: 'cpu'`));
+  for (const t of tensors.values()) t.dispose();
+}
+
+/** transformers' get_last_checkpoint: the checkpoint-<n> folder with the largest n, or null. */
+export function getLastCheckpoint(outputDir: string): string | null {
+  if (!fs.existsSync(outputDir)) return null;
+  const steps = fs.readdirSync(outputDir).map((d) => CHECKPOINT_RE.exec(d)).filter((m): m is RegExpExecArray => m !== null && fs.statSync(path.join(outputDir, m[0])).isDirectory());
+  if (steps.length === 0) return null;
+  return path.join(outputDir, steps.sort((a, b) => Number(b[1]) - Number(a[1]))[0][0]);
+}
+
+/** transformers' _sorted_checkpoints: oldest first, the best one moved out of the deletion zone. */
+export function sortedCheckpoints(outputDir: string, best: string | null): string[] {
+  const sorted = fs.readdirSync(outputDir).filter((d) => CHECKPOINT_RE.test(d))
+    .sort((a, b) => Number(CHECKPOINT_RE.exec(a)![1]) - Number(CHECKPOINT_RE.exec(b)![1]))
+    .map((d) => path.join(outputDir, d));
+  const bestIndex = best === null ? -1 : sorted.indexOf(path.join(outputDir, path.basename(best)));
+  if (bestIndex >= 0) {
+    for (let i = bestIndex; i < sorted.length - 2; i++) [sorted[i], sorted[i + 1]] = [sorted[i + 1], sorted[i]];
+  }
+  return sorted;
+}
+
+/** transformers' _rotate_checkpoints: deletes the oldest beyond saveTotalLimit, never the best. */
+export async function rotateCheckpoints(args: TrainingArguments, best: string | null): Promise<string[]> {
+  if (args.saveTotalLimit === null || args.saveTotalLimit <= 0) return [];
+  const sorted = sortedCheckpoints(args.outputDir, best);
+  if (sorted.length <= args.saveTotalLimit) return [];
+  let limit = args.saveTotalLimit;
+  // With a limit of 1 and a best checkpoint that is not the newest, keep both.
+  if (best !== null && limit === 1 && sorted[sorted.length - 1] !== path.join(args.outputDir, path.basename(best))) limit = 2;
+  const doomed = sorted.slice(0, Math.max(0, sorted.length - limit));
+  for (const dir of doomed) await fs.promises.rm(dir, { recursive: true, force: true });
+  return doomed;
+}

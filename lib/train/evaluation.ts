@@ -1,0 +1,82 @@
+// transformers' evaluation_loop: the model in eval mode without a graph, batch by batch in order;
+// the loss of each batch counted once per example (loss.repeat(batch_size)); logits and labels
+// gathered for computeMetrics (padded with -100 across batches of different lengths).
+import { native } from '../binding';
+import { cat, full } from '../creation';
+import { withCallerStack } from '../errors';
+import { moduleHandle } from '../nn/module';
+import { noGrad } from '../scope';
+import { type Tensor, wrap } from '../tensor';
+import { disposeBatch } from './collator';
+import { nativeInputs, type BatchSource } from './batches';
+import type { EvalPrediction } from './metrics';
+import type { TrainTarget } from './target';
+
+export interface EvalLoopOutput {
+  predictions: Tensor | null;
+  labelIds: Tensor | null;
+  /** The per-example losses' mean, or null without labels. */
+  loss: number | null;
+  numSamples: number;
+  numSteps: number;
+}
+
+/** Concatenates along dim 0, padding dim 1 (sequence length) with -100 as nested_concat does. */
+function padConcat(parts: Tensor[]): Tensor {
+  if (parts[0].ndim < 2 || parts.every((p) => p.shape[1] === parts[0].shape[1])) return cat(parts, 0);
+  const length = Math.max(...parts.map((p) => p.shape[1]));
+  const padded = parts.map((p) => {
+    const shape = p.shape;
+    const out = full([shape[0], length, ...shape.slice(2)], -100, { dtype: p.dtype });
+    noGrad(() => out.narrow(1, 0, shape[1]).copy_(p));
+    return out;
+  });
+  const result = cat(padded, 0);
+  padded.forEach((t) => t.dispose());
+  return result;
+}
+
+/** Mean of float32 losses summed in float32, as numpy's float32 mean does for short arrays. */
+function float32Mean(losses: number[]): number {
+  let sum = 0;
+  for (const l of losses) sum = Math.fround(sum + l);
+  return Math.fround(sum / losses.length);
+}
+
+export async function evaluationLoop(target: TrainTarget, source: BatchSource, options: { keepPredictions: boolean; device: string; autocast: 'bfloat16' | null }): Promise<EvalLoopOutput> {
+  target.model.eval();
+  native.drawGlobalSeed();  // iter(DataLoader) draws its base seed from the global generator
+  const losses: number[] = [];
+  const logits: Tensor[] = [];
+  const labels: Tensor[] = [];
+  let numSamples = 0;
+  let numSteps = 0;
+  for await (const { batch, size } of source.epoch(0)) {
+    if (!batch) continue;
+    numSamples += size;
+    numSteps += 1;
+    const { inputs, release } = nativeInputs(batch, options.device, options.autocast, options.keepPredictions);
+    const out = await noGrad(() => withCallerStack(native.modelForwardAsync(moduleHandle(target.model), inputs))).finally(release);
+    if (out.loss) {
+      const loss = wrap(out.loss);
+      const value = loss.item() as number;
+      for (let i = 0; i < size; i++) losses.push(value);
+      loss.dispose();
+    }
+    if (options.keepPredictions && out.logits) {
+      const raw = wrap(out.logits);
+      logits.push(raw.cpu().float());
+      raw.dispose();
+    }
+    if (options.keepPredictions && batch.labels) labels.push(batch.labels.cpu());
+    for (const h of [out.lastHiddenState, out.poolerOutput, options.keepPredictions ? null : out.logits]) if (h) h.dispose();
+    if (!options.keepPredictions || !batch.labels) disposeBatch(batch);
+    else for (const t of [batch.inputIds, batch.attentionMask, batch.tokenTypeIds]) t?.dispose();
+  }
+  const predictions = logits.length > 0 ? padConcat(logits) : null;
+  const labelIds = labels.length > 0 ? padConcat(labels) : null;
+  [...logits, ...labels].forEach((t) => t.dispose());
+  return { predictions, labelIds, loss: losses.length > 0 ? float32Mean(losses) : null, numSamples, numSteps };
+}
+
+export type { EvalPrediction };
