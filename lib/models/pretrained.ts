@@ -13,6 +13,7 @@ import { tensor } from '../creation';
 import { writeJsonAtomic } from '../util/fs';
 import { expectBool, expectOneOf, expectOptions, invalid } from '../validate';
 import { PretrainedConfig, type ConfigDict } from './config';
+import { checkModelFits } from './size';
 import { mapCheckpointKeys } from './weights';
 
 export interface ModelInputs {
@@ -154,7 +155,10 @@ const OPTION_NAMES = ['numLabels', 'dtype', 'device', 'config', 'warn', 'ignoreM
 /** Builds a model of `cls` from config alone, with freshly initialised weights. */
 export function fromConfig<M extends PreTrainedModel>(cls: ModelClass<M>, config: PretrainedConfig, options?: FromPretrainedOptions): M {
   const o = expectOptions(`${cls.name}.fromConfig`, options, OPTION_NAMES);
-  const handle = native.createModel(cls.family, cls.head, config.nativeFields(), o.dtype ? checkDtype('dtype', o.dtype) : null, o.device ? checkDevice('device', o.device) : null);
+  const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
+  const device = o.device ? checkDevice('device', o.device) : null;
+  checkModelFits(`${cls.name}.fromConfig`, cls.family, cls.head, config, dtype, device);
+  const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
   native.moduleLoadParameters(handle, {}, initStd(config));
   model.requiresGrad_(true);  // every parameter trains until frozen, as in PyTorch
@@ -175,6 +179,7 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const config = PretrainedConfig.create({ ...base.given, ...overrides });
   const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
   const device = o.device ? checkDevice('device', o.device) : null;
+  checkModelFits(`${cls.name}.fromPretrained`, cls.family, cls.head, config, dtype, device);
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
   const { tensors: checkpoint } = await loadStateDict(dir);
