@@ -6,7 +6,7 @@ import { cat, ones } from '../creation';
 import { withCallerStack } from '../errors';
 import { moduleHandle } from '../nn/module';
 import type { PreTrainedModel } from '../models/pretrained';
-import { manualSeed } from '../runtime';
+import { checkSeed, manualSeed } from '../runtime';
 import { noGrad, tidy } from '../scope';
 import { handleOf, type Tensor, wrap } from '../tensor';
 import type { Device } from '../dtype';
@@ -71,7 +71,7 @@ export async function generate(model: PreTrainedModel, inputIds: Tensor, options
   handleOf(inputIds, 'generate(inputIds)');
   if (inputIds.ndim !== 2) invalid('generate(inputIds)', 'a [batch, seq_len] tensor', inputIds.shape);
   const s = settings(model, o);
-  if (o.seed !== undefined) manualSeed(expectInt('seed', o.seed, 0));
+  if (o.seed !== undefined) manualSeed(checkSeed('generate: seed', o.seed));
   const cache = native.generationCache();
   const batch = inputIds.shape[0];
   const device = inputIds.device as Device;
