@@ -31,6 +31,8 @@ export interface GenerationOptions {
   outputScores?: boolean;
 }
 
+const INTEGER_DTYPES: readonly string[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
+
 const OPTION_NAMES = ['attentionMask', 'maxNewTokens', 'doSample', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'eosTokenId', 'padTokenId', 'seed', 'onToken', 'outputScores'] as const;
 
 interface Settings {
@@ -70,6 +72,8 @@ export async function generate(model: PreTrainedModel, inputIds: Tensor, options
   const o = expectOptions('generate', options, OPTION_NAMES);
   handleOf(inputIds, 'generate(inputIds)');
   if (inputIds.ndim !== 2) invalid('generate(inputIds)', 'a [batch, seq_len] tensor', inputIds.shape);
+  // Ids are converted to int64 below; a float tensor would be truncated silently.
+  if (!INTEGER_DTYPES.includes(inputIds.dtype)) invalid('generate(inputIds)', `an integer tensor of token ids (${INTEGER_DTYPES.join(', ')})`, inputIds.dtype);
   const s = settings(model, o);
   if (o.seed !== undefined) manualSeed(checkSeed('generate: seed', o.seed));
   const cache = native.generationCache();

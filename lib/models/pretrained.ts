@@ -11,7 +11,7 @@ import { handleOf, type Tensor, wrap } from '../tensor';
 import { resolveModelDir } from '../tokenizers/hub';
 import { tensor } from '../creation';
 import { writeJsonAtomic } from '../util/fs';
-import { expectBool, expectOneOf, expectOptions, invalid } from '../validate';
+import { allIntegers, expectBool, expectIntArray, expectOneOf, expectOptions, invalid } from '../validate';
 import { PretrainedConfig, type ConfigDict } from './config';
 import { checkModelFits } from './size';
 import { mapCheckpointKeys } from './weights';
@@ -56,10 +56,19 @@ export interface FromPretrainedOptions {
 
 const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates', 'autocast'] as const;
 
+/** Ids or a mask given as number[][] become int64; a fraction is an error, not truncated. */
 function asIds(name: string, value: unknown): Tensor | undefined {
   if (value === undefined || value === null) return undefined;
-  if (Array.isArray(value)) return tensor(value as number[][], { dtype: 'int64' });
+  if (Array.isArray(value)) return tensor(expectIntArray(`forward(inputs).${name}`, value as number[][], 'an integer'), { dtype: 'int64' });
   handleOf(value, name);
+  return value as Tensor;
+}
+
+/** Labels as torch.tensor infers them: int64 class indices, or float32 when any is fractional (regression). */
+function asLabels(value: unknown): Tensor | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return tensor(value as number[], { dtype: allIntegers(value) ? 'int64' : 'float32' });
+  handleOf(value, 'labels');
   return value as Tensor;
 }
 
@@ -99,7 +108,7 @@ export abstract class PreTrainedModel extends Module {
     const o = expectOptions('forward(inputs)', inputs, INPUT_KEYS);
     const inputIds = asIds('inputIds', o.inputIds);
     if (!inputIds) invalid('forward(inputs).inputIds', 'a Tensor or number[][] of token ids', o.inputIds);
-    const labels = o.labels === undefined ? undefined : Array.isArray(o.labels) ? tensor(o.labels as number[], { dtype: 'int64' }) : (o.labels as Tensor);
+    const labels = asLabels(o.labels);
     return {
       inputIds: handleOf(inputIds, 'inputIds'),
       attentionMask: o.attentionMask === undefined ? null : handleOf(asIds('attentionMask', o.attentionMask), 'attentionMask'),
