@@ -66,9 +66,12 @@ function tokenId(d: ConfigDict, key: string, vocab: number): void {
   if (v !== null && v !== undefined) int(d, key, 0, vocab - 1);
 }
 
-/** Each head gets hidden_size / num_attention_heads dimensions (transformers raises the same). */
-function heads(d: ConfigDict, width: number): void {
-  const n = int(d, 'num_attention_heads', 1, width);
+/**
+ * Each head gets hidden_size / num_attention_heads dimensions. Checked when a model is built, as
+ * transformers does (its attention layers raise; BertConfig(hidden_size=128) itself is fine).
+ */
+export function validateHeads(d: ConfigDict): void {
+  const [width, n] = [d.hidden_size as number, d.num_attention_heads as number];
   if (width % n !== 0) {
     throw new RangeError(`hidden_size (${width}) is not a multiple of num_attention_heads (${n}): each head needs hidden_size / num_attention_heads dimensions; change one of them`);
   }
@@ -92,7 +95,7 @@ export function validateBertConfig(d: ConfigDict): void {
   const vocab = int(d, 'vocab_size', 1, CONFIG_LIMITS.vocab);
   const width = int(d, 'hidden_size', 1, CONFIG_LIMITS.width);
   int(d, 'num_hidden_layers', 0, CONFIG_LIMITS.layers);
-  heads(d, width);
+  int(d, 'num_attention_heads', 1, width);
   int(d, 'intermediate_size', 1, CONFIG_LIMITS.ffn);
   int(d, 'max_position_embeddings', 1, CONFIG_LIMITS.positions);
   int(d, 'type_vocab_size', 1, CONFIG_LIMITS.tokenTypes);
@@ -116,7 +119,7 @@ export function validateOPTConfig(d: ConfigDict): void {
   const vocab = int(d, 'vocab_size', 1, CONFIG_LIMITS.vocab);
   const width = int(d, 'hidden_size', 1, CONFIG_LIMITS.width);
   int(d, 'num_hidden_layers', 0, CONFIG_LIMITS.layers);
-  heads(d, width);
+  int(d, 'num_attention_heads', 1, width);
   int(d, 'ffn_dim', 1, CONFIG_LIMITS.ffn);
   int(d, 'max_position_embeddings', 1, CONFIG_LIMITS.positions);
   int(d, 'word_embed_proj_dim', 1, CONFIG_LIMITS.width);

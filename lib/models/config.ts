@@ -3,7 +3,7 @@
 import fs from 'fs';
 import path from 'path';
 import { invalid } from '../validate';
-import { validateBertConfig, validateNumLabels, validateOPTConfig } from './config-validate';
+import { validateBertConfig, validateHeads, validateNumLabels, validateOPTConfig } from './config-validate';
 
 export type ConfigDict = Record<string, unknown>;
 
@@ -85,6 +85,8 @@ export class PretrainedConfig {
   readonly dict: ConfigDict;
   /** The fields as given (what config.json will hold), labels normalised. */
   readonly given: ConfigDict;
+  /** The config.json it was read from, if any (named in errors). */
+  readonly source: string | undefined;
 
   /** `source` (a config.json path) prefixes validation errors; the class name does otherwise. */
   constructor(dict: ConfigDict, source?: string) {
@@ -92,6 +94,7 @@ export class PretrainedConfig {
     if (typeof type !== 'string' || !(type in DEFAULTS)) {
       throw new Error(`${source ? `${source}: ` : ''}unsupported model_type ${JSON.stringify(type)} (node-peft supports: ${Object.keys(DEFAULTS).join(', ')})`);
     }
+    this.source = source;
     try {
       validateNumLabels(dict);
       this.given = normaliseLabels(dict);
@@ -100,6 +103,16 @@ export class PretrainedConfig {
       VALIDATORS[type](this.dict);
     } catch (err) {
       (err as Error).message = `${source ?? CLASS_NAMES[type]}: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+
+  /** Cross-field rules a model needs that transformers checks only when it builds one. */
+  checkBuildable(): void {
+    try {
+      validateHeads(this.dict);
+    } catch (err) {
+      (err as Error).message = `${this.source ?? CLASS_NAMES[this.modelType]}: ${(err as Error).message}`;
       throw err;
     }
   }

@@ -166,6 +166,7 @@ export function fromConfig<M extends PreTrainedModel>(cls: ModelClass<M>, config
   const o = expectOptions(`${cls.name}.fromConfig`, options, OPTION_NAMES);
   const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
   const device = o.device ? checkDevice('device', o.device) : null;
+  config.checkBuildable();
   checkModelFits(`${cls.name}.fromConfig`, cls.family, cls.head, config, dtype, device);
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
@@ -185,9 +186,10 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const overrides: ConfigDict = { ...(o.config ?? {}) };
   if (o.numLabels !== undefined) overrides.num_labels = o.numLabels;
   const base = PretrainedConfig.fromPretrained(dir);
-  const config = PretrainedConfig.create({ ...base.given, ...overrides });
+  const config = PretrainedConfig.create({ ...base.given, ...overrides }, base.source);
   const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
   const device = o.device ? checkDevice('device', o.device) : null;
+  config.checkBuildable();
   checkModelFits(`${cls.name}.fromPretrained`, cls.family, cls.head, config, dtype, device);
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);

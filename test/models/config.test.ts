@@ -35,9 +35,12 @@ describe('model config validation', () => {
     await expect(OPTForCausalLM.fromPretrained(opt, { warn: false })).rejects.toThrow(`${path.join(opt, 'config.json')}: num_attention_heads`);
   });
 
-  it('hidden_size must be a multiple of num_attention_heads, as transformers requires', () => {
-    expect(() => new BertConfig({ ...SMALL_BERT, num_attention_heads: 3 })).toThrow(/hidden_size \(16\) is not a multiple of num_attention_heads \(3\)/);
-    expect(() => new OPTConfig({ ...SMALL_OPT, num_attention_heads: 5 })).toThrow(/hidden_size \(16\) is not a multiple of num_attention_heads \(5\)/);
+  it('hidden_size must be a multiple of num_attention_heads when a model is built, as transformers requires', async () => {
+    const bert = new BertConfig({ ...SMALL_BERT, num_attention_heads: 3 });  // a config alone is fine, as in transformers
+    expect(() => BertForSequenceClassification.fromConfig(bert)).toThrow(/^BertConfig: hidden_size \(16\) is not a multiple of num_attention_heads \(3\)/);
+    expect(() => OPTForCausalLM.fromConfig(new OPTConfig({ ...SMALL_OPT, num_attention_heads: 5 }))).toThrow(/hidden_size \(16\) is not a multiple of num_attention_heads \(5\)/);
+    const dir = folderWith('bert-seqcls', { num_attention_heads: 3 });
+    await expect(BertForSequenceClassification.fromPretrained(dir, { warn: false })).rejects.toThrow(`${path.join(dir, 'config.json')}: hidden_size (32) is not a multiple of num_attention_heads (3)`);
   });
 
   it('sizes must be positive integers under sane bounds', () => {
