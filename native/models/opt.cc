@@ -70,7 +70,7 @@ struct OPTDecoderLayer : Module {
   at::Tensor Forward(at::Tensor h, const at::Tensor& mask, at::Tensor* k_cache, at::Tensor* v_cache) {
     at::Tensor residual = h;
     if (pre_norm) h = RunChild(*this, "self_attn_layer_norm", h);
-    h = residual + Drop(static_cast<OPTAttention&>(*Child("self_attn")).Forward(h, mask, k_cache, v_cache));
+    h = residual + Drop(ChildAs<OPTAttention>("self_attn").Forward(h, mask, k_cache, v_cache));
     if (!pre_norm) h = RunChild(*this, "self_attn_layer_norm", h);
     residual = h;
     if (pre_norm) h = RunChild(*this, "final_layer_norm", h);
@@ -125,11 +125,11 @@ ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
   h = at::dropout(h, config.dropout, training_ && config.dropout > 0);
   at::Tensor additive = DecoderMask(mask, new_len, past, h.scalar_type());
   ModelOutputs out;
-  const auto& layers = Child("layers")->children();
+  const auto& layers = ChildAs<Module>("layers").children();
   if (cache && cache->keys.empty()) cache->keys.resize(layers.size()), cache->values.resize(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     if (in.output_hidden_states) out.hidden_states.push_back(h);
-    h = static_cast<OPTDecoderLayer&>(*layers[i].second).Forward(h, additive, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
+    h = As<OPTDecoderLayer>(*layers[i].second).Forward(h, additive, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
   }
   if (Child("final_layer_norm")) h = RunChild(*this, "final_layer_norm", h);
   if (Child("project_out")) h = RunChild(*this, "project_out", h);
@@ -140,7 +140,7 @@ ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
 
 struct OPTModel : Module {
   OPTModel(const OPTConfig& c, const O& o) : Module("OPTModel") { RegisterModule("decoder", std::make_shared<OPTDecoder>(c, o)); }
-  ModelOutputs Forward(const ModelInputs& in, KVCache* cache) { return static_cast<OPTDecoder&>(*Child("decoder")).Forward(in, cache); }
+  ModelOutputs Forward(const ModelInputs& in, KVCache* cache) { return ChildAs<OPTDecoder>("decoder").Forward(in, cache); }
 };
 
 struct OPTForCausalLM : Module {
@@ -151,11 +151,11 @@ struct OPTForCausalLM : Module {
     head->Param("weight") = Module::GetSubmodule(model, "decoder.embed_tokens")->Param("weight");  // tied
   }
   at::Tensor NextTokenLogits(const ModelInputs& in, KVCache& cache) {
-    ModelOutputs out = static_cast<OPTModel&>(*Child("model")).Forward(in, &cache);
+    ModelOutputs out = ChildAs<OPTModel>("model").Forward(in, &cache);
     return RunChild(*this, "lm_head", out.last_hidden_state.select(1, -1));
   }
   ModelOutputs Forward(const ModelInputs& in, KVCache* cache) {
-    ModelOutputs out = static_cast<OPTModel&>(*Child("model")).Forward(in, cache);
+    ModelOutputs out = ChildAs<OPTModel>("model").Forward(in, cache);
     out.logits = RunChild(*this, "lm_head", out.last_hidden_state);
     if (in.labels.defined()) {
       int64_t len = out.logits.size(1);
