@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include "checks.h"
+
 #include <cmath>
 
 namespace peft {
@@ -21,6 +23,17 @@ struct BertEmbeddings : Module {
   }
   at::Tensor Forward(const at::Tensor& ids, at::Tensor token_types) {
     int64_t length = ids.size(1);
+    CheckIdsInRange(ids, "input_ids", ChildAs<Embedding>("word_embeddings").num_embeddings, "vocab_size",
+                    "were the ids made by this model's tokenizer?");
+    int64_t max_length = ChildAs<Embedding>("position_embeddings").num_embeddings;
+    TORCH_CHECK(length <= max_length, "input_ids has ", length, " tokens per row but this model's max_position_embeddings is ",
+                max_length, ": truncate the input to at most ", max_length, " tokens (tokenizer.batch(texts, {truncation: true, maxLength: ",
+                max_length, "}))");
+    if (token_types.defined()) {
+      TORCH_CHECK(token_types.sizes() == ids.sizes(), "token_type_ids must have the shape of input_ids ", ids.sizes(), ", got ", token_types.sizes());
+      CheckIdsInRange(token_types, "token_type_ids", ChildAs<Embedding>("token_type_embeddings").num_embeddings, "type_vocab_size",
+                      "BERT's token types are 0 for the first text and 1 for the second");
+    }
     at::Tensor positions = Buffer("position_ids").narrow(1, 0, length).to(ids.device());
     if (!token_types.defined()) token_types = at::zeros_like(ids);
     at::Tensor h = RunChild(*this, "word_embeddings", ids) + RunChild(*this, "token_type_embeddings", token_types) +
@@ -32,7 +45,7 @@ struct BertEmbeddings : Module {
 struct BertSelfAttention : Module {
   int64_t heads, head_dim;
   BertSelfAttention(const BertConfig& c, const O& o) : Module("BertSelfAttention") {
-    TORCH_CHECK(c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
+    TORCH_CHECK(c.num_attention_heads > 0 && c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
                 ") is not a multiple of num_attention_heads (", c.num_attention_heads, ")");
     heads = c.num_attention_heads;
     head_dim = c.hidden_size / heads;

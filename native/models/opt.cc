@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include "checks.h"
+
 #include <cmath>
 
 namespace peft {
@@ -13,7 +15,7 @@ struct OPTAttention : Module {
   int64_t heads, head_dim;
   double dropout;
   OPTAttention(const OPTConfig& c, const O& o) : Module("OPTAttention"), dropout(c.attention_dropout) {
-    TORCH_CHECK(c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
+    TORCH_CHECK(c.num_attention_heads > 0 && c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
                 ") is not a multiple of num_attention_heads (", c.num_attention_heads, ")");
     heads = c.num_attention_heads;
     head_dim = c.hidden_size / heads;
@@ -93,6 +95,14 @@ at::Tensor DecoderMask(const at::Tensor& attention_mask, int64_t new_len, int64_
   return padding + causal.view({1, 1, new_len, total});
 }
 
+// Positions count the attended tokens of each row (offset 2); more than max_position_embeddings
+// of them run past the learned position table.
+void CheckPositions(const at::Tensor& positions, int64_t past, int64_t new_len, int64_t max_positions) {
+  int64_t longest = positions.max().item<int64_t>() - 1;
+  TORCH_CHECK(longest <= max_positions, "a row has ", longest, " attended tokens (", past, " earlier + ", new_len,
+              " new) but this model's max_position_embeddings is ", max_positions, ": shorten the input, or generate fewer tokens (maxNewTokens)");
+}
+
 struct OPTDecoder : Module {
   OPTConfig config;
   OPTDecoder(const OPTConfig& c, const O& o) : Module("OPTDecoder"), config(c) {
@@ -112,6 +122,7 @@ struct OPTDecoder : Module {
 
 ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
   TORCH_CHECK(in.input_ids.dim() == 2, "input_ids must be [batch, seq_len], got ", in.input_ids.sizes());
+  CheckIdsInRange(in.input_ids, "input_ids", config.vocab_size, "vocab_size", "were the ids made by this model's tokenizer?");
   int64_t batch = in.input_ids.size(0), new_len = in.input_ids.size(1);
   int64_t past = cache ? cache->length() : 0;
   at::Tensor mask = in.attention_mask.defined() ? in.attention_mask : at::ones({batch, past + new_len}, in.input_ids.options());
@@ -119,6 +130,7 @@ ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
   // Learned positions count only attended tokens, so left padding does not shift them (offset 2).
   at::Tensor positions = (at::cumsum(mask, 1) * mask).to(at::kLong) - 1;
   positions = positions.narrow(1, past, new_len) + 2;
+  if (past + new_len > config.max_position_embeddings) CheckPositions(positions, past, new_len, config.max_position_embeddings);
   at::Tensor h = RunChild(*this, "embed_tokens", in.input_ids);
   if (Child("project_in")) h = RunChild(*this, "project_in", h);
   h = h + RunChild(*this, "embed_positions", positions);
