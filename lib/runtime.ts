@@ -1,7 +1,7 @@
 // Process-wide settings: threads, seeds, devices and versions.
 import os from 'os';
 import { blasSetup, native } from './binding';
-import { expectInt, invalid } from './validate';
+import { invalid } from './validate';
 
 /**
  * The most intra-op threads setNumThreads accepts: 4 per available core. More only oversubscribe
