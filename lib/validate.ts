@@ -56,3 +56,23 @@ export function expectOptions<T extends object>(name: string, options: T | undef
   }
   return options;
 }
+
+/**
+ * Nested arrays of integers (token ids, masks, class labels), returned unchanged. A fraction
+ * would otherwise be truncated silently on the way to an int64 tensor; the error names its
+ * position, e.g. `inputIds[0][3]`.
+ */
+export function expectIntArray<T>(name: string, value: T, what = 'an integer'): T {
+  const visit = (v: unknown, where: string): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${where}[${i}]`));
+    else if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) invalid(where, what, v);
+  };
+  if (!Array.isArray(value)) invalid(name, 'an array', value);
+  visit(value, name);
+  return value;
+}
+
+/** Whether every number in nested arrays is an integer (torch.tensor then infers int64). */
+export function allIntegers(value: unknown): boolean {
+  return Array.isArray(value) ? value.every(allIntegers) : typeof value === 'bigint' || Number.isInteger(value);
+}

@@ -11,7 +11,7 @@ describe('runtime', () => {
     torch.setNumThreads(1);
     expect(torch.getNumThreads()).toBe(1);
     torch.setNumThreads(os.availableParallelism());
-    expect(() => torch.setNumThreads(0)).toThrow(/setNumThreads\(n\): expected an integer >= 1/);
+    expect(() => torch.setNumThreads(0)).toThrow(/setNumThreads\(n\): expected an integer in \[1, /);
   });
 
   it('reports versions, CUDA availability and the BLAS kernel in use', () => {

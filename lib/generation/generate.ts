@@ -6,7 +6,7 @@ import { cat, ones } from '../creation';
 import { withCallerStack } from '../errors';
 import { moduleHandle } from '../nn/module';
 import type { PreTrainedModel } from '../models/pretrained';
-import { manualSeed } from '../runtime';
+import { checkSeed, manualSeed } from '../runtime';
 import { noGrad, tidy } from '../scope';
 import { handleOf, type Tensor, wrap } from '../tensor';
 import type { Device } from '../dtype';
@@ -30,6 +30,8 @@ export interface GenerationOptions {
   /** Also return the processed scores of every step ([batch, vocab] each). */
   outputScores?: boolean;
 }
+
+const INTEGER_DTYPES: readonly string[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
 
 const OPTION_NAMES = ['attentionMask', 'maxNewTokens', 'doSample', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'eosTokenId', 'padTokenId', 'seed', 'onToken', 'outputScores'] as const;
 
@@ -70,8 +72,10 @@ export async function generate(model: PreTrainedModel, inputIds: Tensor, options
   const o = expectOptions('generate', options, OPTION_NAMES);
   handleOf(inputIds, 'generate(inputIds)');
   if (inputIds.ndim !== 2) invalid('generate(inputIds)', 'a [batch, seq_len] tensor', inputIds.shape);
+  // Ids are converted to int64 below; a float tensor would be truncated silently.
+  if (!INTEGER_DTYPES.includes(inputIds.dtype)) invalid('generate(inputIds)', `an integer tensor of token ids (${INTEGER_DTYPES.join(', ')})`, inputIds.dtype);
   const s = settings(model, o);
-  if (o.seed !== undefined) manualSeed(expectInt('seed', o.seed, 0));
+  if (o.seed !== undefined) manualSeed(checkSeed('generate: seed', o.seed));
   const cache = native.generationCache();
   const batch = inputIds.shape[0];
   const device = inputIds.device as Device;

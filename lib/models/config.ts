@@ -3,6 +3,7 @@
 import fs from 'fs';
 import path from 'path';
 import { invalid } from '../validate';
+import { validateBertConfig, validateHeads, validateNumLabels, validateOPTConfig } from './config-validate';
 
 export type ConfigDict = Record<string, unknown>;
 
@@ -63,6 +64,8 @@ export const OPT_DEFAULTS: ConfigDict = {
 };
 
 const DEFAULTS: Record<string, ConfigDict> = { bert: BERT_DEFAULTS, opt: OPT_DEFAULTS };
+const VALIDATORS: Record<string, (dict: ConfigDict) => void> = { bert: validateBertConfig, opt: validateOPTConfig };
+const CLASS_NAMES: Record<string, string> = { bert: 'BertConfig', opt: 'OPTConfig' };
 
 // transformers derives num_labels from id2label; a given num_labels rebuilds id2label.
 function normaliseLabels(given: ConfigDict): ConfigDict {
@@ -82,15 +85,36 @@ export class PretrainedConfig {
   readonly dict: ConfigDict;
   /** The fields as given (what config.json will hold), labels normalised. */
   readonly given: ConfigDict;
+  /** The config.json it was read from, if any (named in errors). */
+  readonly source: string | undefined;
 
-  constructor(dict: ConfigDict) {
+  /** `source` (a config.json path) prefixes validation errors; the class name does otherwise. */
+  constructor(dict: ConfigDict, source?: string) {
     const type = dict.model_type;
     if (typeof type !== 'string' || !(type in DEFAULTS)) {
-      throw new Error(`unsupported model_type ${JSON.stringify(type)} (node-peft supports: ${Object.keys(DEFAULTS).join(', ')})`);
+      throw new Error(`${source ? `${source}: ` : ''}unsupported model_type ${JSON.stringify(type)} (node-peft supports: ${Object.keys(DEFAULTS).join(', ')})`);
     }
-    this.given = normaliseLabels(dict);
-    this.dict = { ...COMMON, ...DEFAULTS[type], ...this.given };
-    if (type === 'opt' && this.dict.word_embed_proj_dim == null) this.dict.word_embed_proj_dim = this.dict.hidden_size;
+    this.source = source;
+    try {
+      validateNumLabels(dict);
+      this.given = normaliseLabels(dict);
+      this.dict = { ...COMMON, ...DEFAULTS[type], ...this.given };
+      if (type === 'opt' && this.dict.word_embed_proj_dim == null) this.dict.word_embed_proj_dim = this.dict.hidden_size;
+      VALIDATORS[type](this.dict);
+    } catch (err) {
+      (err as Error).message = `${source ?? CLASS_NAMES[type]}: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+
+  /** Cross-field rules a model needs that transformers checks only when it builds one. */
+  checkBuildable(): void {
+    try {
+      validateHeads(this.dict);
+    } catch (err) {
+      (err as Error).message = `${this.source ?? CLASS_NAMES[this.modelType]}: ${(err as Error).message}`;
+      throw err;
+    }
   }
 
   get modelType(): string { return this.dict.model_type as string; }
@@ -111,14 +135,14 @@ export class PretrainedConfig {
       throw new Error(`malformed JSON in ${file}: ${(err as Error).message}`);
     }
     if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) invalid(file, 'a JSON object', dict);
-    return PretrainedConfig.create(dict as ConfigDict);
+    return PretrainedConfig.create(dict as ConfigDict, file);
   }
 
-  /** The typed config class for the dict's model_type (BertConfig, OPTConfig). */
-  static create(dict: ConfigDict): PretrainedConfig {
-    if (dict.model_type === 'bert') return new BertConfig(dict, false);
-    if (dict.model_type === 'opt') return new OPTConfig(dict, false);
-    return new PretrainedConfig(dict);
+  /** The typed config class for the dict's model_type (BertConfig, OPTConfig); `source` names it in errors. */
+  static create(dict: ConfigDict, source?: string): PretrainedConfig {
+    if (dict.model_type === 'bert') return new BertConfig(dict, false, source);
+    if (dict.model_type === 'opt') return new OPTConfig(dict, false, source);
+    return new PretrainedConfig(dict, source);
   }
 
   static fromPretrained(dir: string): PretrainedConfig {
@@ -132,7 +156,8 @@ export class PretrainedConfig {
 
   /** The fields the native model reads, with num_labels resolved. */
   nativeFields(): ConfigDict {
-    return { ...this.dict, num_labels: this.numLabels, problem_type: this.dict.problem_type ?? '' };
+    // A null pad_token_id is an embedding without padding_idx, which native code spells -1.
+    return { ...this.dict, num_labels: this.numLabels, problem_type: this.dict.problem_type ?? '', pad_token_id: this.dict.pad_token_id ?? -1 };
   }
 }
 
@@ -140,8 +165,8 @@ const num = (c: PretrainedConfig, key: string) => c.get<number>(key);
 
 /** transformers' BertConfig: `new BertConfig({hidden_size: 256})` fills BERT's defaults. */
 export class BertConfig extends PretrainedConfig {
-  constructor(fields: ConfigDict = {}, withDefaults = true) {
-    super(withDefaults ? { ...BERT_DEFAULTS, ...fields, model_type: 'bert' } : { ...fields, model_type: 'bert' });
+  constructor(fields: ConfigDict = {}, withDefaults = true, source?: string) {
+    super(withDefaults ? { ...BERT_DEFAULTS, ...fields, model_type: 'bert' } : { ...fields, model_type: 'bert' }, source);
   }
   get vocabSize(): number { return num(this, 'vocab_size'); }
   get hiddenSize(): number { return num(this, 'hidden_size'); }
@@ -155,8 +180,8 @@ export class BertConfig extends PretrainedConfig {
 
 /** transformers' OPTConfig: `new OPTConfig({hidden_size: 768, ...})` fills OPT's defaults. */
 export class OPTConfig extends PretrainedConfig {
-  constructor(fields: ConfigDict = {}, withDefaults = true) {
-    super(withDefaults ? { ...OPT_DEFAULTS, ...fields, model_type: 'opt' } : { ...fields, model_type: 'opt' });
+  constructor(fields: ConfigDict = {}, withDefaults = true, source?: string) {
+    super(withDefaults ? { ...OPT_DEFAULTS, ...fields, model_type: 'opt' } : { ...fields, model_type: 'opt' }, source);
   }
   get vocabSize(): number { return num(this, 'vocab_size'); }
   get hiddenSize(): number { return num(this, 'hidden_size'); }

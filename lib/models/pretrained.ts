@@ -11,8 +11,9 @@ import { handleOf, type Tensor, wrap } from '../tensor';
 import { resolveModelDir } from '../tokenizers/hub';
 import { tensor } from '../creation';
 import { writeJsonAtomic } from '../util/fs';
-import { expectBool, expectOneOf, expectOptions, invalid } from '../validate';
+import { allIntegers, expectBool, expectIntArray, expectOneOf, expectOptions, invalid } from '../validate';
 import { PretrainedConfig, type ConfigDict } from './config';
+import { checkModelFits } from './size';
 import { mapCheckpointKeys } from './weights';
 
 export interface ModelInputs {
@@ -55,10 +56,19 @@ export interface FromPretrainedOptions {
 
 const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates', 'autocast'] as const;
 
+/** Ids or a mask given as number[][] become int64; a fraction is an error, not truncated. */
 function asIds(name: string, value: unknown): Tensor | undefined {
   if (value === undefined || value === null) return undefined;
-  if (Array.isArray(value)) return tensor(value as number[][], { dtype: 'int64' });
+  if (Array.isArray(value)) return tensor(expectIntArray(`forward(inputs).${name}`, value as number[][], 'an integer'), { dtype: 'int64' });
   handleOf(value, name);
+  return value as Tensor;
+}
+
+/** Labels as torch.tensor infers them: int64 class indices, or float32 when any is fractional (regression). */
+function asLabels(value: unknown): Tensor | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return tensor(value as number[], { dtype: allIntegers(value) ? 'int64' : 'float32' });
+  handleOf(value, 'labels');
   return value as Tensor;
 }
 
@@ -98,7 +108,7 @@ export abstract class PreTrainedModel extends Module {
     const o = expectOptions('forward(inputs)', inputs, INPUT_KEYS);
     const inputIds = asIds('inputIds', o.inputIds);
     if (!inputIds) invalid('forward(inputs).inputIds', 'a Tensor or number[][] of token ids', o.inputIds);
-    const labels = o.labels === undefined ? undefined : Array.isArray(o.labels) ? tensor(o.labels as number[], { dtype: 'int64' }) : (o.labels as Tensor);
+    const labels = asLabels(o.labels);
     return {
       inputIds: handleOf(inputIds, 'inputIds'),
       attentionMask: o.attentionMask === undefined ? null : handleOf(asIds('attentionMask', o.attentionMask), 'attentionMask'),
@@ -154,7 +164,11 @@ const OPTION_NAMES = ['numLabels', 'dtype', 'device', 'config', 'warn', 'ignoreM
 /** Builds a model of `cls` from config alone, with freshly initialised weights. */
 export function fromConfig<M extends PreTrainedModel>(cls: ModelClass<M>, config: PretrainedConfig, options?: FromPretrainedOptions): M {
   const o = expectOptions(`${cls.name}.fromConfig`, options, OPTION_NAMES);
-  const handle = native.createModel(cls.family, cls.head, config.nativeFields(), o.dtype ? checkDtype('dtype', o.dtype) : null, o.device ? checkDevice('device', o.device) : null);
+  const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
+  const device = o.device ? checkDevice('device', o.device) : null;
+  config.checkBuildable();
+  checkModelFits(`${cls.name}.fromConfig`, cls.family, cls.head, config, dtype, device);
+  const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
   native.moduleLoadParameters(handle, {}, initStd(config));
   model.requiresGrad_(true);  // every parameter trains until frozen, as in PyTorch
@@ -172,9 +186,11 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const overrides: ConfigDict = { ...(o.config ?? {}) };
   if (o.numLabels !== undefined) overrides.num_labels = o.numLabels;
   const base = PretrainedConfig.fromPretrained(dir);
-  const config = PretrainedConfig.create({ ...base.given, ...overrides });
+  const config = PretrainedConfig.create({ ...base.given, ...overrides }, base.source);
   const dtype = o.dtype ? checkDtype('dtype', o.dtype) : null;
   const device = o.device ? checkDevice('device', o.device) : null;
+  config.checkBuildable();
+  checkModelFits(`${cls.name}.fromPretrained`, cls.family, cls.head, config, dtype, device);
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
   const { tensors: checkpoint } = await loadStateDict(dir);

@@ -14,7 +14,8 @@ export const TaskType = {
 } as const;
 export type TaskType = (typeof TaskType)[keyof typeof TaskType];
 
-export interface LoraConfigOptions {
+/** The LoraConfig fields node-peft implements (a LoraConfig has each of them). */
+export interface LoraConfigFields {
   taskType?: TaskType | null;
   r?: number;
   loraAlpha?: number;
@@ -35,8 +36,29 @@ export interface LoraConfigOptions {
   revision?: string | null;
 }
 
+/** PEFT options node-peft does not implement: accepted only at PEFT's default (see UNSUPPORTED). */
+export interface UnsupportedLoraOptions {
+  useDora?: boolean;
+  loraBias?: boolean;
+  useQalora?: boolean;
+  ensureWeightTying?: boolean;
+  layerReplication?: [number, number][] | null;
+  megatronConfig?: Record<string, unknown> | null;
+  loftqConfig?: Record<string, unknown> | null;
+  evaConfig?: Record<string, unknown> | null;
+  cordaConfig?: Record<string, unknown> | null;
+  loraGaConfig?: Record<string, unknown> | null;
+  trainableTokenIndices?: number[] | Record<string, number[]> | null;
+  aloraInvocationTokens?: number[] | null;
+  targetParameters?: string[] | null;
+  useBdlora?: Record<string, unknown> | null;
+  arrowConfig?: Record<string, unknown> | null;
+}
+
+export interface LoraConfigOptions extends LoraConfigFields, UnsupportedLoraOptions {}
+
 // camelCase option -> PEFT's snake_case field, with PEFT's default.
-const FIELDS: [keyof LoraConfigOptions, string, unknown][] = [
+const FIELDS: [keyof LoraConfigFields, string, unknown][] = [
   ['taskType', 'task_type', null],
   ['r', 'r', 8],
   ['loraAlpha', 'lora_alpha', 8],
@@ -68,13 +90,53 @@ const PEFT_ONLY: Record<string, unknown> = {
   use_dora: false,
 };
 
-const OPTION_NAMES = FIELDS.map(([k]) => k as string);
+const isOff = (v: unknown) => v === undefined || v === null || v === false ||
+  (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+
+/**
+ * LoraConfig fields of current PEFT (0.19) that change what an adapter computes or how it is
+ * built, and that node-peft does not implement. At PEFT's default (false, null, {} or []) they are
+ * accepted; set, they are refused by name: loading such an adapter as plain LoRA would give
+ * other outputs than PEFT without a word. (qalora_group_size and megatron_core only matter with
+ * use_qalora / megatron_config; runtime_config is never saved.)
+ */
+const UNSUPPORTED: [option: string, field: string, feature: string][] = [
+  ['useDora', 'use_dora', 'DoRA (weight-decomposed LoRA)'],
+  ['loraBias', 'lora_bias', 'a bias on lora_B (lora_bias)'],
+  ['useQalora', 'use_qalora', 'QA-LoRA'],
+  ['ensureWeightTying', 'ensure_weight_tying', 'adapters tied across tied weights'],
+  ['layerReplication', 'layer_replication', 'layer replication'],
+  ['megatronConfig', 'megatron_config', 'Megatron parallel LoRA layers'],
+  ['loftqConfig', 'loftq_config', 'LoftQ initialisation'],
+  ['evaConfig', 'eva_config', 'EVA initialisation'],
+  ['cordaConfig', 'corda_config', 'CorDA initialisation'],
+  ['loraGaConfig', 'lora_ga_config', 'LoRA-GA initialisation'],
+  ['trainableTokenIndices', 'trainable_token_indices', 'trainable token indices'],
+  ['aloraInvocationTokens', 'alora_invocation_tokens', 'Activated LoRA (aLoRA)'],
+  ['targetParameters', 'target_parameters', 'LoRA on parameters (target_parameters)'],
+  ['useBdlora', 'use_bdlora', 'BD-LoRA'],
+  ['arrowConfig', 'arrow_config', 'Arrow routing'],
+];
+
+function refuseUnsupported(where: string, given: Record<string, unknown>, snakeCase: boolean): void {
+  for (const [option, field, feature] of UNSUPPORTED) {
+    const value = given[snakeCase ? field : option];
+    if (isOff(value)) continue;
+    const name = snakeCase ? field : `${option} (${field})`;
+    const fix = snakeCase
+      ? 'use an adapter trained without it, or merge it into the base model with Python PEFT (merge_and_unload) and load the merged model'
+      : `leave ${option} unset (PEFT's default)`;
+    throw new Error(`${where}: ${name} is set to ${JSON.stringify(value)}, but node-peft does not implement ${feature}; loading it as plain LoRA would give other outputs than PEFT. To fix: ${fix}`);
+  }
+}
+
+const OPTION_NAMES = [...FIELDS.map(([k]) => k as string), ...UNSUPPORTED.map(([k]) => k)];
 
 function isStringList(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
-function validate(o: Required<LoraConfigOptions>): void {
+function validate(o: Required<LoraConfigFields>): void {
   if (o.taskType !== null && !Object.values(TaskType).includes(o.taskType)) invalid('LoraConfig.taskType', `one of ${Object.values(TaskType).join(', ')}`, o.taskType);
   if (!Number.isInteger(o.r) || o.r <= 0) invalid('LoraConfig.r', 'a positive integer', o.r);
   if (typeof o.loraAlpha !== 'number' || !Number.isFinite(o.loraAlpha)) invalid('LoraConfig.loraAlpha', 'a number', o.loraAlpha);
@@ -87,7 +149,9 @@ function validate(o: Required<LoraConfigOptions>): void {
   if (layers !== null && !(Number.isInteger(layers) || (Array.isArray(layers) && layers.every(Number.isInteger)))) invalid('LoraConfig.layersToTransform', 'a layer index or a list of them', layers);
   if (!['none', 'all', 'lora_only'].includes(o.bias)) invalid('LoraConfig.bias', "one of 'none', 'all', 'lora_only'", o.bias);
   if (o.modulesToSave !== null && !isStringList(o.modulesToSave)) invalid('LoraConfig.modulesToSave', 'a list of module names or null', o.modulesToSave);
-  if (o.initLoraWeights !== true && o.initLoraWeights !== false && o.initLoraWeights !== 'gaussian') invalid('LoraConfig.initLoraWeights', "true, false or 'gaussian'", o.initLoraWeights);
+  if (o.initLoraWeights !== true && o.initLoraWeights !== false && o.initLoraWeights !== 'gaussian') {
+    invalid('LoraConfig.initLoraWeights', "true, false or 'gaussian' (node-peft does not implement PEFT's eva, olora, pissa, corda, loftq or orthogonal initialisations)", o.initLoraWeights);
+  }
   for (const key of ['rankPattern', 'alphaPattern'] as const) {
     const v = o[key];
     if (v === null || typeof v !== 'object' || Object.values(v).some((x) => typeof x !== 'number')) invalid(`LoraConfig.${key}`, 'an object of module pattern -> number', v);
@@ -95,7 +159,7 @@ function validate(o: Required<LoraConfigOptions>): void {
   for (const key of ['fanInFanOut', 'useRslora', 'inferenceMode'] as const) if (typeof o[key] !== 'boolean') invalid(`LoraConfig.${key}`, 'a boolean', o[key]);
 }
 
-export class LoraConfig implements Required<LoraConfigOptions> {
+export class LoraConfig implements Required<LoraConfigFields> {
   readonly peftType = 'LORA';
   taskType!: TaskType | null;
   r!: number;
@@ -123,6 +187,7 @@ export class LoraConfig implements Required<LoraConfigOptions> {
     for (const key of Object.keys(options)) {
       if (!OPTION_NAMES.includes(key)) throw new TypeError(`LoraConfig: unknown option '${key}' (allowed: ${OPTION_NAMES.join(', ')})`);
     }
+    refuseUnsupported('LoraConfig', options as Record<string, unknown>, false);
     const self = this as unknown as Record<string, unknown>;
     for (const [key, , fallback] of FIELDS) {
       const value = (options as Record<string, unknown>)[key];
@@ -143,6 +208,7 @@ export class LoraConfig implements Required<LoraConfigOptions> {
 
   static fromDict(dict: Record<string, unknown>, where = 'adapter config'): LoraConfig {
     if (dict.peft_type !== undefined && dict.peft_type !== 'LORA') throw new Error(`${where}: peft_type ${JSON.stringify(dict.peft_type)} is not supported (node-peft supports LORA)`);
+    refuseUnsupported(where, dict, true);
     const options: Record<string, unknown> = {};
     const extra: Record<string, unknown> = {};
     const byField = new Map(FIELDS.map(([key, field]) => [field, key]));

@@ -190,7 +190,14 @@ export class PeftModel {
   getAdapterStateDict(adapterName = this.activeAdapter): Map<string, Tensor> {
     const config = this.peftConfig.get(adapterName);
     if (!config) throw new Error(`adapter '${adapterName}' does not exist`);
-    return adapterStateDict(this.baseModel.namedParameters(), adapterName, config);
+    return adapterStateDict(this.#adapterTensors(adapterName), adapterName, config);
+  }
+
+  // Parameters, plus the buffers of the adapter's modules_to_save copies: PEFT saves a copy's
+  // whole state dict (e.g. an embeddings copy's position_ids).
+  #adapterTensors(adapterName: string): [string, Tensor][] {
+    const copies = `.modules_to_save.${adapterName}.`;
+    return [...this.baseModel.namedParameters(), ...this.baseModel.namedBuffers().filter(([n]) => n.includes(copies))];
   }
 
   // ---- files ----
@@ -236,9 +243,11 @@ export class PeftModel {
     const file = ['adapter_model.safetensors', 'adapter_model.bin'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
     if (!file) throw new Error(`no adapter weights in ${dir}: expected adapter_model.safetensors or adapter_model.bin`);
     const { tensors } = file.endsWith('.safetensors') ? await loadSafetensors(file) : await loadTorchBin(file);
-    const params = new Map(this.baseModel.namedParameters());
-    const wrapped = new Set(this.#modules().filter((m) => m.type === 'ModulesToSaveWrapper').map((m) => m.name));
-    const expected = new Set(adapterParameterNames([...params.keys()], adapterName));
+    const params = new Map(this.#adapterTensors(adapterName));
+    const copies = `.modules_to_save.${adapterName}.`;
+    const wrapped = new Set([...params.keys()].filter((n) => n.includes(copies)).map((n) => n.slice(0, n.indexOf(copies))));
+    // Copies' buffers are loaded when the file has them (transformers >= 4.31 does not save position_ids).
+    const expected = new Set(adapterParameterNames(this.baseModel.namedParameters().map(([n]) => n), adapterName));
     const unexpected: string[] = [];
     const filled = new Set<string>();
     for (const [key, source] of tensors) {

@@ -38,9 +38,12 @@ export function adapterStateDict(params: [string, Tensor][], adapter: string, co
 export function fromPeftKey(key: string, adapter: string, wrapped: Set<string>, names: Set<string>): string {
   let name = key.startsWith(PREFIX) ? key.slice(PREFIX.length) : key;
   name = name.replace(/\.lora_A\.weight$/, `.lora_A.${adapter}.weight`).replace(/\.lora_B\.weight$/, `.lora_B.${adapter}.weight`);
+  // A wrapped module's tensors are saved under its own path (bert.pooler.dense.weight) and live
+  // in its copy (bert.pooler.modules_to_save.default.dense.weight), as PEFT maps them.
+  const owner = [...wrapped].filter((w) => name.startsWith(`${w}.`)).sort((a, b) => b.length - a.length)[0];
+  if (owner !== undefined) return `${owner}.modules_to_save.${adapter}.${name.slice(owner.length + 1)}`;
   const dot = name.lastIndexOf('.');
   const module = name.slice(0, dot);
-  if (wrapped.has(module)) return `${module}.modules_to_save.${adapter}.${name.slice(dot + 1)}`;
   // Biases saved with bias='all' by PEFT versions without base_layer.
   if (!names.has(name) && names.has(`${module}.base_layer.${name.slice(dot + 1)}`)) return `${module}.base_layer.${name.slice(dot + 1)}`;
   return name;

@@ -32,12 +32,28 @@ export interface ModuleInfo {
   type: string;
 }
 
+const linear = (m: ModuleInfo) => m.type === 'Linear' || m.type === 'lora.Linear';
+
+/** Modules inside a modules_to_save wrapper (its original or a copy): no adapter goes there. */
+function insideWrapper(modules: ModuleInfo[]): (m: ModuleInfo) => boolean {
+  const wrappers = modules.filter((m) => m.type === 'ModulesToSaveWrapper').map((m) => `${m.name}.`);
+  return (m) => wrappers.some((w) => m.name.startsWith(w));
+}
+
+/**
+ * PEFT's _check_target_module_exists: "Adapters should never match on modules to save modules",
+ * so a target equal to or inside a modules_to_save entry (matched as PEFT's regex does) is left out.
+ */
+function inModulesToSave(name: string, modulesToSave: string[] | null): boolean {
+  return (modulesToSave ?? []).some((m) => new RegExp(`^(?:.*\\.)?(?:${m})(?:\\..*)?$`).test(name));
+}
+
 /** Names of the modules to wrap; throws when none match, naming what was asked for. */
 export function findTargets(config: LoraConfig, modules: ModuleInfo[], modelType: string): string[] {
   let spec = config.targetModules ?? DEFAULT_TARGETS[modelType];
   if (!spec) throw new Error(`Please specify targetModules in LoraConfig: there is no default for model type '${modelType}'`);
-  const linear = (m: ModuleInfo) => m.type === 'Linear' || m.type === 'lora.Linear';
-  let candidates = modules.filter((m) => m.name !== '');
+  const wrapped = insideWrapper(modules);
+  let candidates = modules.filter((m) => m.name !== '' && !wrapped(m));
   if (spec === 'all-linear') {
     candidates = candidates.filter((m) => linear(m) && !OUTPUT_HEADS.some((h) => m.name === h || m.name.endsWith(`.${h}`)));
     spec = candidates.map((m) => m.name);
@@ -54,6 +70,14 @@ export function findTargets(config: LoraConfig, modules: ModuleInfo[], modelType
     const asked = typeof spec === 'string' ? spec : `{${spec.map((s) => `'${s}'`).join(', ')}}`;
     throw new Error(`Target modules ${asked} not found in the base model. Please check the target modules and try again.`);
   }
+  const kept = chosen.filter((m) => !inModulesToSave(m.name, config.modulesToSave));
+  if (kept.length === 0) {
+    throw new Error('No modules were targeted for adaptation. This might be caused by a combination of mismatched target modules and excluded modules. Please check your `target_modules` and `exclude_modules` configuration. You may also have only targeted modules that are marked to be saved (`modules_to_save`).');
+  }
+  return checkSupported(kept);
+}
+
+function checkSupported(chosen: ModuleInfo[]): string[] {
   const unsupported = chosen.filter((m) => !linear(m) && m.type !== 'ModulesToSaveWrapper');
   if (unsupported.length > 0) {
     throw new Error(`Target module ${unsupported[0].name} (${unsupported[0].type}) is not supported: LoRA applies to Linear layers`);
@@ -61,9 +85,14 @@ export function findTargets(config: LoraConfig, modules: ModuleInfo[], modelType
   return chosen.map((m) => m.name);
 }
 
-/** modules_to_save: PEFT matches by name suffix. */
+/**
+ * modules_to_save: PEFT matches by name suffix. Modules already inside a wrapper and modules
+ * inside another chosen one are left out (the outer copy holds them already).
+ */
 export function findModulesToSave(names: string[], modules: ModuleInfo[]): string[] {
-  return modules.filter((m) => m.name !== '' && names.some((n) => m.name === n || m.name.endsWith(`.${n}`))).map((m) => m.name);
+  const wrapped = insideWrapper(modules);
+  const matched = modules.filter((m) => m.name !== '' && !wrapped(m) && names.some((n) => m.name === n || m.name.endsWith(`.${n}`)));
+  return matched.filter((m) => !matched.some((outer) => m.name.startsWith(`${outer.name}.`))).map((m) => m.name);
 }
 
 /** rank_pattern / alpha_pattern lookup: a key matching the end of the module name wins. */

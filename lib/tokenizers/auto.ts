@@ -2,9 +2,10 @@
  * AutoTokenizer: picks the tokenizer class a model folder needs, like transformers'
  * AutoTokenizer.from_pretrained (tokenizer_config.json's tokenizer_class, else the files).
  */
-import { BertTokenizer, type BertTokenizerOptions } from './bert';
-import { GPT2Tokenizer, type GPT2TokenizerOptions } from './gpt2';
+import { BertTokenizer } from './bert';
+import { GPT2Tokenizer } from './gpt2';
 import { loadTokenizerSpec } from './loader';
+import type { BertTokenizerOptions, GPT2TokenizerOptions } from './types';
 import { describeValue } from './validate';
 
 export type AnyTokenizer = BertTokenizer | GPT2Tokenizer;

@@ -15,57 +15,10 @@ import {
   type SpecialTokenRole, type SpecialTokenValue, type SpecialTokens,
 } from './special';
 import { checkBoolean, checkIds, checkInteger, checkOneOf, checkTexts, describeValue, rejectUnknownOptions } from './validate';
-import { toVocab, type Vocab, type VocabInput } from './vocab';
+import { toVocab, type Vocab } from './vocab';
 import { toTensors } from './tensors';
+import { type AddedTokenEntry, type BatchEncoding, type CommonTokenizerOptions } from './types';
 import type { Tensor } from '../tensor';
-
-/** A token outside the model's vocabulary (tokenizer.json added_tokens, added_tokens.json). */
-export interface AddedTokenEntry {
-  content: string;
-  id: number;
-  special?: boolean;
-  lstrip?: boolean;
-  rstrip?: boolean;
-}
-
-/** Options every tokenizer constructor accepts. */
-export interface CommonTokenizerOptions {
-  vocab: VocabInput;
-  unkToken?: SpecialTokenValue | null;
-  bosToken?: SpecialTokenValue | null;
-  eosToken?: SpecialTokenValue | null;
-  sepToken?: SpecialTokenValue | null;
-  padToken?: SpecialTokenValue | null;
-  clsToken?: SpecialTokenValue | null;
-  maskToken?: SpecialTokenValue | null;
-  additionalSpecialTokens?: SpecialTokenValue[];
-  addedTokens?: AddedTokenEntry[];
-  /** Longest input the model takes; 1e30 (transformers' "unset") means no limit. */
-  modelMaxLength?: number;
-  paddingSide?: Side;
-  truncationSide?: Side;
-  cleanUpTokenizationSpaces?: boolean;
-  /**
-   * Keep special tokens typed in the text as single tokens. transformers does this after
-   * from_pretrained (so fromPretrained sets it), not for a tokenizer built by its constructor.
-   */
-  recognizeSpecialTokens?: boolean;
-}
-
-export const COMMON_OPTION_NAMES = [
-  'vocab', 'unkToken', 'bosToken', 'eosToken', 'sepToken', 'padToken', 'clsToken', 'maskToken',
-  'additionalSpecialTokens', 'addedTokens', 'modelMaxLength', 'paddingSide', 'truncationSide',
-  'cleanUpTokenizationSpaces', 'recognizeSpecialTokens',
-] as const;
-
-/** Result of batch(): one row per text (or per overflow chunk), as transformers names them. */
-export interface BatchEncoding<T = number[][]> {
-  inputIds: T;
-  attentionMask?: T;
-  tokenTypeIds?: T;
-  /** With returnOverflowingTokens: the index of the input text each row came from. */
-  overflowToSampleMapping?: T extends number[][] ? number[] : T;
-}
 
 function roleOptionName(role: SpecialTokenRole): keyof CommonTokenizerOptions {
   return `${role}Token` as keyof CommonTokenizerOptions;

@@ -3,24 +3,15 @@
  * tokenization (clean-up, CJK split, lowercase/accents per config, punctuation split), then
  * WordPiece, then "[CLS] A [SEP] B [SEP]" with token_type_ids 0 for A and 1 for B.
  */
-import { PreTrainedTokenizer, COMMON_OPTION_NAMES, type CommonTokenizerOptions } from './base';
+import { PreTrainedTokenizer } from './base';
 import { BasicTokenizer, whitespaceSplit } from './basic';
+import { loadTokenizerSpec } from './loader';
+import { COMMON_OPTION_NAMES, type BertTokenizerOptions } from './types';
 import { pyStrip } from './unicode';
 import { checkBoolean, checkInteger, describeValue, rejectUnknownOptions } from './validate';
 import { WordPiece } from './wordpiece';
 
-export interface BertTokenizerOptions extends CommonTokenizerOptions {
-  /** Default true, as in transformers; bert-base-cased's tokenizer_config.json says false. */
-  doLowerCase?: boolean;
-  doBasicTokenize?: boolean;
-  /** Words the basic tokenizer must leave whole. */
-  neverSplit?: string[];
-  tokenizeChineseChars?: boolean;
-  /** Default null: strip accents exactly when lowercasing. */
-  stripAccents?: boolean | null;
-  maxInputCharsPerWord?: number;
-  continuingSubwordPrefix?: string;
-}
+export type { BertTokenizerOptions } from './types';
 
 const BERT_OPTION_NAMES = [
   ...COMMON_OPTION_NAMES, 'doLowerCase', 'doBasicTokenize', 'neverSplit', 'tokenizeChineseChars',
@@ -70,7 +61,6 @@ export class BertTokenizer extends PreTrainedTokenizer {
 
   /** Loads a BERT tokenizer from a model folder or a hub id in the local HuggingFace cache. */
   static async fromPretrained(dirOrId: string, overrides: Partial<BertTokenizerOptions> = {}): Promise<BertTokenizer> {
-    const { loadTokenizerSpec } = await import('./loader');
     const spec = await loadTokenizerSpec(dirOrId, 'bert');
     return new BertTokenizer({ ...(spec.options as BertTokenizerOptions), ...overrides });
   }

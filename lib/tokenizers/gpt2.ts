@@ -4,21 +4,16 @@
  * OPT differs only in its files: its own vocab.json ids, add_bos_token (prepends "</s>") and a
  * pad token, all read from its tokenizer_config.json.
  */
-import { PreTrainedTokenizer, COMMON_OPTION_NAMES, type CommonTokenizerOptions } from './base';
+import { PreTrainedTokenizer } from './base';
 import { BytePairEncoder, type Merge } from './bpe';
 import { bytesToUnicode, unicodeToText } from './bytes';
+import { loadTokenizerSpec } from './loader';
 import { gpt2Split } from './pretokenize';
 import type { SpecialTokenValue } from './special';
+import { COMMON_OPTION_NAMES, type GPT2TokenizerOptions } from './types';
 import { checkBoolean, describeValue, rejectUnknownOptions } from './validate';
 
-export interface GPT2TokenizerOptions extends CommonTokenizerOptions {
-  /** Merge rules in rank order: "a b" strings or [a, b] pairs. */
-  merges: ReadonlyArray<string | Merge>;
-  /** Prepend bosToken to every sequence (OPT: true). */
-  addBosToken?: boolean;
-  /** Treat the text as if it started with a space, so the first word is encoded like the rest. */
-  addPrefixSpace?: boolean;
-}
+export type { GPT2TokenizerOptions } from './types';
 
 const GPT2_OPTION_NAMES = [...COMMON_OPTION_NAMES, 'merges', 'addBosToken', 'addPrefixSpace'];
 
@@ -76,7 +71,6 @@ export class GPT2Tokenizer extends PreTrainedTokenizer {
 
   /** Loads GPT-2 / OPT byte-level BPE from a model folder or a hub id in the local cache. */
   static async fromPretrained(dirOrId: string, overrides: Partial<GPT2TokenizerOptions> = {}): Promise<GPT2Tokenizer> {
-    const { loadTokenizerSpec } = await import('./loader');
     const spec = await loadTokenizerSpec(dirOrId, 'gpt2');
     return new GPT2Tokenizer({ ...(spec.options as GPT2TokenizerOptions), ...overrides });
   }

@@ -12,11 +12,12 @@
  * onnxruntime and sharp. What it lacked was most of this module, so nothing is taken from it.
  */
 export { AutoTokenizer, type AnyTokenizer } from './auto';
-export { BertTokenizer, type BertTokenizerOptions } from './bert';
-export { GPT2Tokenizer, type GPT2TokenizerOptions } from './gpt2';
-export {
-  PreTrainedTokenizer, type AddedTokenEntry, type BatchEncoding, type CommonTokenizerOptions,
-} from './base';
+export { BertTokenizer } from './bert';
+export { GPT2Tokenizer } from './gpt2';
+export { PreTrainedTokenizer } from './base';
+export type {
+  AddedTokenEntry, BatchEncoding, BertTokenizerOptions, CommonTokenizerOptions, GPT2TokenizerOptions,
+} from './types';
 export type {
   BatchOptions, DecodeOptions, EncodeOptions, PaddingOption, Side, TruncationOption,
 } from './options';

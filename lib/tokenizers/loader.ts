@@ -8,13 +8,11 @@
  * files it comes with.
  */
 import * as path from 'path';
-import type { AddedTokenEntry, CommonTokenizerOptions } from './base';
-import type { BertTokenizerOptions } from './bert';
 import { parseMergesText } from './bpe';
 import { readJsonIfExists, readTextIfExists } from './files';
-import type { GPT2TokenizerOptions } from './gpt2';
 import { resolveModelDir } from './hub';
 import type { SpecialTokenValue } from './special';
+import type { AddedTokenEntry, BertTokenizerOptions, CommonTokenizerOptions, GPT2TokenizerOptions } from './types';
 import { parseVocabLines } from './vocab';
 
 export type TokenizerKind = 'bert' | 'gpt2';

@@ -1,7 +1,7 @@
 /** returnTensors: 'pt' — batch rows as int64 tensors. */
 import { tensor } from '../creation';
 import type { Tensor } from '../tensor';
-import type { BatchEncoding } from './base';
+import type { BatchEncoding } from './types';
 
 /** The same rows as tensors; they must be rectangular (padded) to form one. */
 export function toTensors(where: string, enc: BatchEncoding): BatchEncoding<Tensor> {

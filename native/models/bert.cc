@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include "checks.h"
+
 #include <cmath>
 
 namespace peft {
@@ -21,6 +23,17 @@ struct BertEmbeddings : Module {
   }
   at::Tensor Forward(const at::Tensor& ids, at::Tensor token_types) {
     int64_t length = ids.size(1);
+    CheckIdsInRange(ids, "input_ids", ChildAs<Embedding>("word_embeddings").num_embeddings, "vocab_size",
+                    "were the ids made by this model's tokenizer?");
+    int64_t max_length = ChildAs<Embedding>("position_embeddings").num_embeddings;
+    TORCH_CHECK(length <= max_length, "input_ids has ", length, " tokens per row but this model's max_position_embeddings is ",
+                max_length, ": truncate the input to at most ", max_length, " tokens (tokenizer.batch(texts, {truncation: true, maxLength: ",
+                max_length, "}))");
+    if (token_types.defined()) {
+      TORCH_CHECK(token_types.sizes() == ids.sizes(), "token_type_ids must have the shape of input_ids ", ids.sizes(), ", got ", token_types.sizes());
+      CheckIdsInRange(token_types, "token_type_ids", ChildAs<Embedding>("token_type_embeddings").num_embeddings, "type_vocab_size",
+                      "BERT's token types are 0 for the first text and 1 for the second");
+    }
     at::Tensor positions = Buffer("position_ids").narrow(1, 0, length).to(ids.device());
     if (!token_types.defined()) token_types = at::zeros_like(ids);
     at::Tensor h = RunChild(*this, "word_embeddings", ids) + RunChild(*this, "token_type_embeddings", token_types) +
@@ -32,7 +45,7 @@ struct BertEmbeddings : Module {
 struct BertSelfAttention : Module {
   int64_t heads, head_dim;
   BertSelfAttention(const BertConfig& c, const O& o) : Module("BertSelfAttention") {
-    TORCH_CHECK(c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
+    TORCH_CHECK(c.num_attention_heads > 0 && c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
                 ") is not a multiple of num_attention_heads (", c.num_attention_heads, ")");
     heads = c.num_attention_heads;
     head_dim = c.hidden_size / heads;
@@ -49,7 +62,7 @@ struct BertSelfAttention : Module {
     at::Tensor v = Split(RunChild(*this, "value", h));
 #ifdef NODE_PEFT_HAS_SDPA
     if (UseSdpa()) {
-      double p = training_ ? static_cast<Dropout&>(*Child("dropout")).p : 0.0;
+      double p = training_ ? ChildAs<Dropout>("dropout").p : 0.0;
       c10::optional<at::Tensor> m;
       if (mask.defined()) m = mask.to(q.scalar_type());
       at::Tensor context = at::scaled_dot_product_attention(q, k, v, m, p, false).permute({0, 2, 1, 3}).contiguous();
@@ -83,8 +96,8 @@ struct BertAttention : Module {
     RegisterModule("output", std::make_shared<BertResidual>("BertSelfOutput", c.hidden_size, c, o));
   }
   at::Tensor Forward(const at::Tensor& h, const at::Tensor& mask) {
-    at::Tensor a = static_cast<BertSelfAttention&>(*Child("self")).Forward(h, mask);
-    return static_cast<BertResidual&>(*Child("output")).Forward(a, h);
+    at::Tensor a = ChildAs<BertSelfAttention>("self").Forward(h, mask);
+    return ChildAs<BertResidual>("output").Forward(a, h);
   }
 };
 
@@ -102,10 +115,10 @@ struct BertLayer : Module {
     RegisterModule("output", std::make_shared<BertResidual>("BertOutput", c.intermediate_size, c, o));
   }
   at::Tensor Forward(const at::Tensor& h, const at::Tensor& mask) {
-    at::Tensor a = static_cast<BertAttention&>(*Child("attention")).Forward(h, mask);
-    const Module& inter = *Child("intermediate");
+    at::Tensor a = ChildAs<BertAttention>("attention").Forward(h, mask);
+    const Module& inter = ChildAs<Module>("intermediate");
     at::Tensor i = RunChild(inter, "intermediate_act_fn", RunChild(inter, "dense", a));
-    return static_cast<BertResidual&>(*Child("output")).Forward(i, a);
+    return ChildAs<BertResidual>("output").Forward(i, a);
   }
 };
 
@@ -115,8 +128,8 @@ struct BertEncoder : Module {
     for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->RegisterModule(std::to_string(i), std::make_shared<BertLayer>(c, o));
   }
   at::Tensor Forward(at::Tensor h, const at::Tensor& mask, std::vector<at::Tensor>* states) {
-    for (const auto& [name, layer] : Child("layer")->children()) {
-      h = static_cast<BertLayer&>(*layer).Forward(h, mask);
+    for (const auto& [name, layer] : ChildAs<Module>("layer").children()) {
+      h = As<BertLayer>(*layer).Forward(h, mask);
       if (states) states->push_back(h);
     }
     return h;
@@ -153,12 +166,12 @@ at::Tensor ExtendedMask(const at::Tensor& mask, at::ScalarType dtype) {
 ModelOutputs BertModel::Forward(const ModelInputs& in) {
   TORCH_CHECK(in.input_ids.dim() == 2, "input_ids must be [batch, seq_len], got ", in.input_ids.sizes());
   ModelOutputs out;
-  at::Tensor h = static_cast<BertEmbeddings&>(*Child("embeddings")).Forward(in.input_ids, in.token_type_ids);
+  at::Tensor h = ChildAs<BertEmbeddings>("embeddings").Forward(in.input_ids, in.token_type_ids);
   if (in.output_hidden_states) out.hidden_states.push_back(h);
   at::Tensor mask = ExtendedMask(in.attention_mask, h.scalar_type());
-  h = static_cast<BertEncoder&>(*Child("encoder")).Forward(h, mask, in.output_hidden_states ? &out.hidden_states : nullptr);
+  h = ChildAs<BertEncoder>("encoder").Forward(h, mask, in.output_hidden_states ? &out.hidden_states : nullptr);
   out.last_hidden_state = h;
-  if (ModulePtr pooler = Child("pooler")) out.pooler_output = static_cast<BertPooler&>(*pooler).Forward(h);
+  if (Child("pooler")) out.pooler_output = ChildAs<BertPooler>("pooler").Forward(h);
   return out;
 }
 
@@ -185,7 +198,7 @@ struct BertForSequenceClassification : Module {
     RegisterModule("classifier", std::make_shared<Linear>(c.hidden_size, c.num_labels, true, o));
   }
   ModelOutputs Forward(const ModelInputs& in) {
-    ModelOutputs out = static_cast<BertModel&>(*Child("bert")).Forward(in);
+    ModelOutputs out = ChildAs<BertModel>("bert").Forward(in);
     out.logits = RunChild(*this, "classifier", RunChild(*this, "dropout", out.pooler_output));
     if (in.labels.defined()) out.loss = SequenceLoss(config, out.logits, in.labels);
     return out;
@@ -209,10 +222,11 @@ struct BertForMaskedLM : Module {
     predictions->RegisterParameter("bias", decoder->Param("bias"));
   }
   ModelOutputs Forward(const ModelInputs& in) {
-    ModelOutputs out = static_cast<BertModel&>(*Child("bert")).Forward(in);
-    const Module& transform = *Module::GetSubmodule(Child("cls"), "predictions.transform");
+    ModelOutputs out = ChildAs<BertModel>("bert").Forward(in);
+    const Module& predictions = ChildAs<Module>("cls").ChildAs<Module>("predictions");
+    const Module& transform = predictions.ChildAs<Module>("transform");
     at::Tensor h = RunChild(transform, "LayerNorm", RunChild(transform, "transform_act_fn", RunChild(transform, "dense", out.last_hidden_state)));
-    out.logits = RunChild(*Module::GetSubmodule(Child("cls"), "predictions"), "decoder", h);
+    out.logits = RunChild(predictions, "decoder", h);
     if (in.labels.defined()) out.loss = at::cross_entropy_loss(out.logits.view({-1, config.vocab_size}), in.labels.view({-1}));
     return out;
   }

@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 
 #include "../nn/linear_cross_entropy.h"
+#include "checks.h"
 
 #include <cmath>
 
@@ -15,7 +16,7 @@ struct OPTAttention : Module {
   int64_t heads, head_dim;
   double dropout;
   OPTAttention(const OPTConfig& c, const O& o) : Module("OPTAttention"), dropout(c.attention_dropout) {
-    TORCH_CHECK(c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
+    TORCH_CHECK(c.num_attention_heads > 0 && c.hidden_size % c.num_attention_heads == 0, "hidden_size (", c.hidden_size,
                 ") is not a multiple of num_attention_heads (", c.num_attention_heads, ")");
     heads = c.num_attention_heads;
     head_dim = c.hidden_size / heads;
@@ -72,7 +73,7 @@ struct OPTDecoderLayer : Module {
   at::Tensor Forward(at::Tensor h, const at::Tensor& mask, at::Tensor* k_cache, at::Tensor* v_cache) {
     at::Tensor residual = h;
     if (pre_norm) h = RunChild(*this, "self_attn_layer_norm", h);
-    h = residual + Drop(static_cast<OPTAttention&>(*Child("self_attn")).Forward(h, mask, k_cache, v_cache));
+    h = residual + Drop(ChildAs<OPTAttention>("self_attn").Forward(h, mask, k_cache, v_cache));
     if (!pre_norm) h = RunChild(*this, "self_attn_layer_norm", h);
     residual = h;
     if (pre_norm) h = RunChild(*this, "final_layer_norm", h);
@@ -95,6 +96,14 @@ at::Tensor DecoderMask(const at::Tensor& attention_mask, int64_t new_len, int64_
   return padding + causal.view({1, 1, new_len, total});
 }
 
+// Positions count the attended tokens of each row (offset 2); more than max_position_embeddings
+// of them run past the learned position table.
+void CheckPositions(const at::Tensor& positions, int64_t past, int64_t new_len, int64_t max_positions) {
+  int64_t longest = positions.max().item<int64_t>() - 1;
+  TORCH_CHECK(longest <= max_positions, "a row has ", longest, " attended tokens (", past, " earlier + ", new_len,
+              " new) but this model's max_position_embeddings is ", max_positions, ": shorten the input, or generate fewer tokens (maxNewTokens)");
+}
+
 struct OPTDecoder : Module {
   OPTConfig config;
   OPTDecoder(const OPTConfig& c, const O& o) : Module("OPTDecoder"), config(c) {
@@ -114,6 +123,7 @@ struct OPTDecoder : Module {
 
 ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
   TORCH_CHECK(in.input_ids.dim() == 2, "input_ids must be [batch, seq_len], got ", in.input_ids.sizes());
+  CheckIdsInRange(in.input_ids, "input_ids", config.vocab_size, "vocab_size", "were the ids made by this model's tokenizer?");
   int64_t batch = in.input_ids.size(0), new_len = in.input_ids.size(1);
   int64_t past = cache ? cache->length() : 0;
   at::Tensor mask = in.attention_mask.defined() ? in.attention_mask : at::ones({batch, past + new_len}, in.input_ids.options());
@@ -121,17 +131,18 @@ ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
   // Learned positions count only attended tokens, so left padding does not shift them (offset 2).
   at::Tensor positions = (at::cumsum(mask, 1) * mask).to(at::kLong) - 1;
   positions = positions.narrow(1, past, new_len) + 2;
+  if (past + new_len > config.max_position_embeddings) CheckPositions(positions, past, new_len, config.max_position_embeddings);
   at::Tensor h = RunChild(*this, "embed_tokens", in.input_ids);
   if (Child("project_in")) h = RunChild(*this, "project_in", h);
   h = h + RunChild(*this, "embed_positions", positions);
   h = at::dropout(h, config.dropout, training_ && config.dropout > 0);
   at::Tensor additive = DecoderMask(mask, new_len, past, h.scalar_type());
   ModelOutputs out;
-  const auto& layers = Child("layers")->children();
+  const auto& layers = ChildAs<Module>("layers").children();
   if (cache && cache->keys.empty()) cache->keys.resize(layers.size()), cache->values.resize(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     if (in.output_hidden_states) out.hidden_states.push_back(h);
-    h = static_cast<OPTDecoderLayer&>(*layers[i].second).Forward(h, additive, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
+    h = As<OPTDecoderLayer>(*layers[i].second).Forward(h, additive, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
   }
   if (Child("final_layer_norm")) h = RunChild(*this, "final_layer_norm", h);
   if (Child("project_out")) h = RunChild(*this, "project_out", h);
@@ -142,7 +153,7 @@ ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
 
 struct OPTModel : Module {
   OPTModel(const OPTConfig& c, const O& o) : Module("OPTModel") { RegisterModule("decoder", std::make_shared<OPTDecoder>(c, o)); }
-  ModelOutputs Forward(const ModelInputs& in, KVCache* cache) { return static_cast<OPTDecoder&>(*Child("decoder")).Forward(in, cache); }
+  ModelOutputs Forward(const ModelInputs& in, KVCache* cache) { return ChildAs<OPTDecoder>("decoder").Forward(in, cache); }
 };
 
 struct OPTForCausalLM : Module {
@@ -153,11 +164,11 @@ struct OPTForCausalLM : Module {
     head->Param("weight") = Module::GetSubmodule(model, "decoder.embed_tokens")->Param("weight");  // tied
   }
   at::Tensor NextTokenLogits(const ModelInputs& in, KVCache& cache) {
-    ModelOutputs out = static_cast<OPTModel&>(*Child("model")).Forward(in, &cache);
+    ModelOutputs out = ChildAs<OPTModel>("model").Forward(in, &cache);
     return RunChild(*this, "lm_head", out.last_hidden_state.select(1, -1));
   }
   ModelOutputs Forward(const ModelInputs& in, KVCache* cache) {
-    ModelOutputs out = static_cast<OPTModel&>(*Child("model")).Forward(in, cache);
+    ModelOutputs out = ChildAs<OPTModel>("model").Forward(in, cache);
     if (in.labels.defined()) {
       TORCH_CHECK(in.labels.sizes() == in.input_ids.sizes(), "labels must have the shape of input_ids ", in.input_ids.sizes(), ", got ", in.labels.sizes());
     }

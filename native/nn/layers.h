@@ -23,6 +23,9 @@ class Linear : public InitModule {
   void Init(const std::string& param, double std) override;
   std::string ExtraRepr() const override;
   int64_t in_features, out_features;
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<Linear>(*this); }
 };
 
 class Embedding : public InitModule {
@@ -32,6 +35,9 @@ class Embedding : public InitModule {
   void Init(const std::string& param, double std) override;
   std::string ExtraRepr() const override;
   int64_t num_embeddings, embedding_dim, padding_idx;  // padding_idx < 0: none
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<Embedding>(*this); }
 };
 
 class LayerNorm : public InitModule {
@@ -42,6 +48,9 @@ class LayerNorm : public InitModule {
   std::string ExtraRepr() const override;
   int64_t dim;
   double eps;
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<LayerNorm>(*this); }
 };
 
 class Dropout : public UnaryModule {
@@ -50,6 +59,9 @@ class Dropout : public UnaryModule {
   at::Tensor Forward(const at::Tensor& x) override;
   std::string ExtraRepr() const override { return "p=" + PyFloat(p) + ", inplace=False"; }
   double p;
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<Dropout>(*this); }
 };
 
 // Parameter-free activations, named as transformers' ACT2FN modules print.
@@ -58,20 +70,32 @@ class Activation : public UnaryModule {
   explicit Activation(const std::string& name);  // "gelu", "relu", "tanh", "gelu_new", "identity", ...
   at::Tensor Forward(const at::Tensor& x) override;
   std::string name;
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<Activation>(*this); }
 };
 
 // Containers: children named "0", "1", ... or by key.
 class ModuleList : public Module {
  public:
   ModuleList() : Module("ModuleList") {}
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<ModuleList>(*this); }
 };
 class ModuleDict : public Module {
  public:
   ModuleDict() : Module("ModuleDict") {}
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<ModuleDict>(*this); }
 };
 class ParameterDict : public Module {
  public:
   ParameterDict() : Module("ParameterDict") {}
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<ParameterDict>(*this); }
 };
 
 }  // namespace peft

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <typeinfo>
 
 namespace peft {
 
@@ -135,11 +136,48 @@ void Module::Train(bool on) {
   for (auto& [name, child] : children_) child->Train(on);
 }
 
+ModulePtr Module::Clone() const {
+  CloneMemo memo;
+  return CloneWith(memo);
+}
+
+namespace {
+// copy.deepcopy of a tensor: new storage, same values and requires_grad, shared ones once.
+at::Tensor CopyTensor(const at::Tensor& t, CloneMemo& memo) {
+  if (!t.defined()) return t;
+  const void* impl = t.unsafeGetTensorImpl();
+  auto found = memo.tensors.find(impl);
+  if (found != memo.tensors.end()) return found->second;
+  at::Tensor copy;
+  {
+    at::NoGradGuard guard;
+    copy = t.detach().clone(at::MemoryFormat::Preserve);
+  }
+  if (t.requires_grad()) copy.requires_grad_(true);
+  memo.tensors.emplace(impl, copy);
+  return copy;
+}
+}  // namespace
+
+ModulePtr Module::CloneWith(CloneMemo& memo) const {
+  auto found = memo.modules.find(this);
+  if (found != memo.modules.end()) return found->second;
+  ModulePtr copy = ShallowCopy();
+  // A copy of another dynamic type would be a sliced module that runs other code.
+  TORCH_CHECK(copy != nullptr && typeid(*copy) == typeid(*this), type_, " cannot be copied: node-peft does not know how to copy this module type");
+  memo.modules.emplace(this, copy);
+  for (auto& [name, t] : copy->params_) t = CopyTensor(t, memo);
+  for (auto& [name, t] : copy->buffers_) t = CopyTensor(t, memo);
+  for (auto& [name, child] : copy->children_) child = child->CloneWith(memo);
+  return copy;
+}
+
 at::Tensor RunChild(const Module& parent, const std::string& name, const at::Tensor& x) {
   ModulePtr child = parent.Child(name);
   TORCH_CHECK(child != nullptr, parent.type(), " has no submodule '", name, "'");
-  auto* unary = dynamic_cast<UnaryModule*>(child.get());
-  TORCH_CHECK(unary != nullptr, parent.type(), ".", name, " (", child->type(), ") is not a tensor-to-tensor module");
+  Module& active = child->Active();  // through a modules_to_save wrapper to the module in use
+  auto* unary = dynamic_cast<UnaryModule*>(&active);
+  TORCH_CHECK(unary != nullptr, parent.type(), ".", name, " (", active.type(), ") is not a tensor-to-tensor module");
   return unary->Forward(x);
 }
 

@@ -5,9 +5,13 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <c10/util/Exception.h>
 
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -17,11 +21,17 @@ class Module;
 using ModulePtr = std::shared_ptr<Module>;
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
+// Tensors and modules already copied by one Clone(), so that what is shared inside the subtree
+// (tied weights) stays shared in the copy, as copy.deepcopy's memo does.
+struct CloneMemo {
+  std::unordered_map<const void*, at::Tensor> tensors;
+  std::unordered_map<const Module*, ModulePtr> modules;
+};
+
 class Module {
  public:
   explicit Module(std::string type) : type_(std::move(type)) {}
   virtual ~Module() = default;
-  Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
   const std::string& type() const { return type_; }
@@ -34,6 +44,10 @@ class Module {
   void RegisterBuffer(const std::string& name, at::Tensor value);
   template <typename M>
   std::shared_ptr<M> RegisterModule(const std::string& name, std::shared_ptr<M> child) {
+    // The static type registered here is the concrete one (std::make_shared<BertLayer>(...)), so
+    // this is where a module learns how to copy itself without every model struct saying so.
+    if constexpr (std::is_same_v<M, Module> || std::is_copy_constructible_v<M>)
+      if (!child->copier_ && typeid(*child) == typeid(M)) child->copier_ = &ShallowCopyOf<M>;
     children_.emplace_back(name, child);
     return child;
   }
@@ -58,7 +72,37 @@ class Module {
   void Train(bool on);
   bool training() const { return training_; }
 
+  // ---- copies and wrappers ----
+  // A deep copy, as copy.deepcopy(module) (what PEFT's modules_to_save makes): the same concrete
+  // type and settings, its own parameters, buffers and children; requires_grad and train/eval
+  // carry over. Throws for a module that cannot say how to copy itself.
+  ModulePtr Clone() const;
+  virtual ModulePtr CloneWith(CloneMemo& memo) const;
+  // The module that runs in this one's place: itself, or for a wrapper (ModulesToSaveWrapper)
+  // the module it forwards to now. Model code reaches children through it (ChildAs).
+  virtual Module& Active() { return *this; }
+  // Child `name` as its concrete type M, through any wrapper; throws naming both when it is not one.
+  template <typename M>
+  M& ChildAs(const std::string& name) const {
+    ModulePtr child = Child(name);
+    TORCH_CHECK(child != nullptr, type_, " has no submodule '", name, "'");
+    Module& active = child->Active();
+    auto* typed = dynamic_cast<M*>(&active);
+    TORCH_CHECK(typed != nullptr, type_, ".", name, " is a ", active.type(), ", not the module type this model runs there");
+    return *typed;
+  }
+
  protected:
+  // Copies settings and, shallowly, the registries; CloneWith then deep-copies the registries.
+  Module(const Module&) = default;
+  // A copy of this module's concrete type with shared registries; null when it does not know how.
+  virtual ModulePtr ShallowCopy() const { return copier_ ? copier_(*this) : nullptr; }
+  template <typename M>
+  static ModulePtr ShallowCopyOf(const Module& m) {
+    if constexpr (std::is_same_v<M, Module>) return ModulePtr(new Module(m));
+    else return std::make_shared<M>(static_cast<const M&>(m));
+  }
+
   bool training_ = true;
 
  private:
@@ -68,6 +112,7 @@ class Module {
   NamedTensors params_;
   NamedTensors buffers_;
   std::vector<std::pair<std::string, ModulePtr>> children_;
+  ModulePtr (*copier_)(const Module&) = nullptr;
 };
 
 // A module that maps one tensor to one tensor (Linear, LayerNorm, Dropout, LoRA Linear, ...).
@@ -77,7 +122,16 @@ class UnaryModule : public Module {
   virtual at::Tensor Forward(const at::Tensor& x) = 0;
 };
 
-// Runs the child `name` of `parent`, which must be a UnaryModule.
+// Runs the child `name` of `parent`, which must be (or wrap) a UnaryModule.
 at::Tensor RunChild(const Module& parent, const std::string& name, const at::Tensor& x);
+
+// `m` as its concrete type M, through any wrapper (for the children of containers).
+template <typename M>
+M& As(Module& m) {
+  Module& active = m.Active();
+  auto* typed = dynamic_cast<M*>(&active);
+  TORCH_CHECK(typed != nullptr, active.type(), " is not the module type this model runs there");
+  return *typed;
+}
 
 }  // namespace peft

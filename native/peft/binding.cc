@@ -112,11 +112,13 @@ Napi::Value Unload(const Napi::CallbackInfo& info) {
   std::vector<std::pair<std::string, ModulePtr>> replacements;
   ForEachPeftModule(root, [&](const std::string& path, LoraLinear* l, ModulesToSaveWrapper* w) {
     if (l && merge) l->Merge(names, false);
-    replacements.emplace_back(path, l ? ModulePtr(l->base_ptr()) : w->Unwrapped(true));
+    replacements.emplace_back(path, l ? ModulePtr(l->base_ptr()) : w->Unwrapped());
   });
-  for (auto& [path, module] : replacements) {
-    auto [parent, name] = ParentOf(root, path);
-    parent->ReplaceChild(name, module);
+  // Innermost first: a LoRA layer inside a wrapped module is still reachable by its path while
+  // the wrapper around it is in place.
+  for (auto it = replacements.rbegin(); it != replacements.rend(); ++it) {
+    auto [parent, name] = ParentOf(root, it->first);
+    parent->ReplaceChild(name, it->second);
   }
   return info.Env().Undefined();
 }
@@ -125,7 +127,7 @@ Napi::Value DeleteAdapter(const Napi::CallbackInfo& info) {
   std::string name = info[1].As<Napi::String>().Utf8Value();
   ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
     if (l && l->HasAdapter(name)) l->DeleteAdapter(name);
-    if (w && w->Child("modules_to_save")->Child(name)) w->Child("modules_to_save")->RemoveChild(name);
+    if (w && w->HasAdapter(name)) w->Child("modules_to_save")->RemoveChild(name);
   });
   return info.Env().Undefined();
 }

@@ -17,14 +17,6 @@ void KaimingUniform(at::Tensor& w) {
 }
 }  // namespace
 
-std::shared_ptr<Linear> CloneLinear(const Linear& source) {
-  auto& s = const_cast<Linear&>(source);
-  auto copy = std::make_shared<Linear>(s.in_features, s.out_features, s.HasParam("bias"), OptionsOf(s));
-  at::NoGradGuard guard;
-  for (auto& [name, t] : s.params()) copy->Param(name).copy_(t);
-  return copy;
-}
-
 LoraLinear::LoraLinear(std::shared_ptr<Linear> base) : UnaryModule("lora.Linear"), base_(base) {
   RegisterModule("base_layer", base);
   RegisterModule("lora_dropout", std::make_shared<ModuleDict>());
@@ -33,6 +25,12 @@ LoraLinear::LoraLinear(std::shared_ptr<Linear> base) : UnaryModule("lora.Linear"
   RegisterModule("lora_embedding_A", std::make_shared<ParameterDict>());
   RegisterModule("lora_embedding_B", std::make_shared<ParameterDict>());
   RegisterModule("lora_magnitude_vector", std::make_shared<ModuleDict>());
+}
+
+ModulePtr LoraLinear::CloneWith(CloneMemo& memo) const {
+  auto copy = std::static_pointer_cast<LoraLinear>(Module::CloneWith(memo));
+  copy->base_ = std::static_pointer_cast<Linear>(copy->Child("base_layer"));
+  return copy;
 }
 
 void LoraLinear::AddAdapter(const std::string& name, const LoraSettings& s) {
@@ -116,30 +114,27 @@ void LoraLinear::Unmerge() {
   }
 }
 
-ModulesToSaveWrapper::ModulesToSaveWrapper(ModulePtr original) : UnaryModule("ModulesToSaveWrapper") {
-  TORCH_CHECK(dynamic_cast<Linear*>(original.get()) != nullptr, "modules_to_save supports Linear modules; got ", original->type());
+ModulesToSaveWrapper::ModulesToSaveWrapper(ModulePtr original) : Module("ModulesToSaveWrapper") {
+  // As PEFT: a LoRA layer holds adapters of its own and cannot also be a module to save.
+  TORCH_CHECK(dynamic_cast<LoraLinear*>(original.get()) == nullptr && dynamic_cast<ModulesToSaveWrapper*>(original.get()) == nullptr,
+              "modules_to_save cannot be applied to modules of type ", original->type());
   RegisterModule("original_module", original);
   RegisterModule("modules_to_save", std::make_shared<ModuleDict>());
   for (auto& [name, t] : original->NamedParameters()) t.requires_grad_(false);
 }
 
 void ModulesToSaveWrapper::AddAdapter(const std::string& name) {
-  if (Child("modules_to_save")->Child(name)) return;
-  auto copy = CloneLinear(static_cast<Linear&>(*Child("original_module")));
+  if (HasAdapter(name)) return;
+  ModulePtr copy = Child("original_module")->Clone();  // copy.deepcopy(original_module)
   for (auto& [n, t] : copy->NamedParameters()) t.requires_grad_(true);
   Child("modules_to_save")->RegisterModule(name, copy);
 }
 
-ModulePtr ModulesToSaveWrapper::Unwrapped(bool use_copy) const {
-  if (use_copy)
-    for (const auto& name : active_)
-      if (ModulePtr copy = Child("modules_to_save")->Child(name)) return copy;
-  return Child("original_module");
-}
-
-at::Tensor ModulesToSaveWrapper::Forward(const at::Tensor& x) {
-  ModulePtr m = Unwrapped(!disabled_);
-  return static_cast<UnaryModule&>(*m).Forward(x);
+ModulePtr ModulesToSaveWrapper::Select(bool disabled) const {
+  if (disabled || active_.empty()) return Child("original_module");
+  for (const auto& name : active_)
+    if (!HasAdapter(name)) return Child("original_module");
+  return Child("modules_to_save")->Child(active_.front());
 }
 
 }  // namespace peft

@@ -39,6 +39,11 @@ class LoraLinear : public UnaryModule {
   at::Tensor DeltaWeight(const std::string& name);
   Linear& base() { return *base_; }
   std::shared_ptr<Linear> base_ptr() { return base_; }
+  // A copy keeps base_ pointing at its own base_layer, not at the original's.
+  ModulePtr CloneWith(CloneMemo& memo) const override;
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<LoraLinear>(*this); }
 
  private:
   std::shared_ptr<Linear> base_;
@@ -49,24 +54,31 @@ class LoraLinear : public UnaryModule {
   bool disabled_ = false;
 };
 
-// PEFT's ModulesToSaveWrapper: the original (frozen) module plus a trainable copy per adapter,
-// used while that adapter is active.
-class ModulesToSaveWrapper : public UnaryModule {
+// PEFT's ModulesToSaveWrapper (utils/other.py): the original module, frozen, under
+// `original_module`, and a trainable deep copy of it per adapter under `modules_to_save.<name>`.
+// Any module can be wrapped (a Linear head, a pooler, a LayerNorm, an embedding, a whole layer):
+// model code reaches the module in use through Active(), as PEFT's wrapper forwards its calls
+// and attribute lookups to it.
+class ModulesToSaveWrapper : public Module {
  public:
   explicit ModulesToSaveWrapper(ModulePtr original);
-  at::Tensor Forward(const at::Tensor& x) override;
   void AddAdapter(const std::string& name);
+  bool HasAdapter(const std::string& name) const { return Child("modules_to_save")->Child(name) != nullptr; }
   void SetActive(const std::vector<std::string>& names) { active_ = names; }
   void SetDisabled(bool disabled) { disabled_ = disabled; }
-  // The module merge_and_unload / unload leave in place: the active copy, or the original.
-  ModulePtr Unwrapped(bool use_copy) const;
+  // As PEFT's forward: the original while adapters are disabled or any active adapter has no
+  // copy here, else the first active adapter's copy.
+  Module& Active() override { return Select(disabled_)->Active(); }
+  // What merge_and_unload / unload leave in place: the module in use with adapters enabled.
+  ModulePtr Unwrapped() const { return Select(false); }
+
+ protected:
+  ModulePtr ShallowCopy() const override { return std::make_shared<ModulesToSaveWrapper>(*this); }
 
  private:
+  ModulePtr Select(bool disabled) const;
   std::vector<std::string> active_{"default"};
   bool disabled_ = false;
 };
-
-// Deep copy of a Linear (the only module kind modules_to_save copies here).
-std::shared_ptr<Linear> CloneLinear(const Linear& source);
 
 }  // namespace peft
