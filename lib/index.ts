@@ -15,3 +15,4 @@ export type { ModuleTree } from './nn/module';
 export * from './models';
 export type { GenerationOptions } from './generation/generate';
 export * from './peft';
+export * from './data';
