@@ -120,7 +120,7 @@ export function requireLabel(value: unknown, at: DataLocation, column: string): 
 export function encodeLabel(space: LabelSpace, value: unknown, at: DataLocation, column: string): number {
   requireLabel(value, at, column);
   // A name first: classes may be named "1", "2", ... (names taken from the data).
-  const key = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? String(value) : undefined;
+  const key = ['string', 'number', 'bigint', 'boolean'].includes(typeof value) ? String(value) : undefined;
   if (key !== undefined && Object.prototype.hasOwnProperty.call(space.label2id, key)) return space.label2id[key];
   if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(space.label2id, value.trim())) return space.label2id[value.trim()];
   const id = asInteger(value);

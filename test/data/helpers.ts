@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { afterAll } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const TWEETEVAL = path.join(ROOT, 'data/tweeteval-sentiment');
@@ -16,9 +17,17 @@ export const PLATO_BODY: Record<string, [number, number]> = {
   1726: [31, 7150], 1735: [33, 5708], 1738: [33, 4733], 1744: [31, 5677], 1750: [31, 22377],
 };
 
-/** A fresh temporary folder. */
+// Evaluated once per test file (vitest isolates files), so this hook cleans up after each file.
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the test file. */
 export function tempDir(prefix = 'node-peft-data-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** Writes `content` to `name` inside `dir` and returns the path. */

@@ -44,6 +44,12 @@ describe('names from the data and encodeLabel', () => {
     expect(() => encodeLabel(space, null, at, 'label')).toThrow('f.csv, line 9: no label in column "label"');
   });
 
+  it('boolean labels (JSON true/false) become the classes "false" and "true"', () => {
+    const space = labelSpace('t', namesFromData([true, false, true]));
+    expect(space.id2label).toEqual({ 0: 'false', 1: 'true' });
+    expect(encodeLabel(space, true, { file: 'f' }, 'label')).toBe(1);
+  });
+
   it('classes named by digits are looked up by name first', () => {
     const space = labelSpace('t', ['1', '2', '5']);
     expect(encodeLabel(space, 5, { file: 'f' }, 'label')).toBe(2);
