@@ -17,4 +17,4 @@ export type { GenerationOptions } from './generation/generate';
 export * from './peft';
 export * from './optim';
 export * from './train';
-export type { Example, Dataset } from './data/types';
+export * from './data';

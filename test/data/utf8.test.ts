@@ -1,0 +1,76 @@
+/** Strict UTF-8: invalid bytes are found (not replaced), and errors name the file and line. */
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../lib/data';
+import { readLines, readText } from '../../lib/data/files';
+import { decodeUtf8, firstInvalidUtf8, StreamingUtf8Decoder } from '../../lib/data/utf8';
+import { rejection, tempDir, write } from './helpers';
+
+const bytes = (...b: number[]) => Uint8Array.from(b);
+
+describe('firstInvalidUtf8', () => {
+  it('accepts ASCII, 2-, 3- and 4-byte characters', () => {
+    expect(firstInvalidUtf8(new TextEncoder().encode('aé東😀z'))).toBe(-1);
+  });
+
+  it('finds a lone continuation byte, an overlong form, a surrogate, a code point past U+10FFFF and a cut sequence', () => {
+    expect(firstInvalidUtf8(bytes(0x61, 0x80))).toBe(1);
+    expect(firstInvalidUtf8(bytes(0x61, 0xc0, 0xaf))).toBe(1); // overlong "/"
+    expect(firstInvalidUtf8(bytes(0xe0, 0x80, 0xaf))).toBe(0); // overlong 3-byte
+    expect(firstInvalidUtf8(bytes(0x61, 0x62, 0xed, 0xa0, 0x80))).toBe(2); // U+D800
+    expect(firstInvalidUtf8(bytes(0xf4, 0x90, 0x80, 0x80))).toBe(0); // U+110000
+    expect(firstInvalidUtf8(bytes(0x61, 0xe6, 0x9d))).toBe(1); // 東 without its last byte
+    expect(firstInvalidUtf8(bytes(0xff))).toBe(0);
+  });
+});
+
+describe('decodeUtf8', () => {
+  it('drops a byte-order mark and names the line of a bad byte', () => {
+    expect(decodeUtf8(bytes(0xef, 0xbb, 0xbf, 0x68, 0x69), 'f.txt')).toBe('hi');
+    const text = bytes(...new TextEncoder().encode('one\ntwo\nthr'), 0xe9, ...new TextEncoder().encode('e\n'));
+    expect(() => decodeUtf8(text, 'f.txt')).toThrow(/^f\.txt, line 3: invalid UTF-8/);
+  });
+});
+
+describe('StreamingUtf8Decoder', () => {
+  it('completes characters split across chunks at every split point', () => {
+    const all = new TextEncoder().encode('aé東😀\nz');
+    for (let cut = 0; cut <= all.length; cut++) {
+      const d = new StreamingUtf8Decoder('f');
+      expect(d.decode(all.subarray(0, cut)) + d.decode(all.subarray(cut)) + d.end()).toBe('aé東😀\nz');
+    }
+  });
+
+  it('counts lines across chunks for the error, and reports a sequence cut off by the end of the file', () => {
+    const d = new StreamingUtf8Decoder('big.txt');
+    d.decode(new TextEncoder().encode('1\n2\n'));
+    expect(() => d.decode(bytes(0x33, 0x0a, 0x34, 0xff))).toThrow(/big\.txt, line 4: invalid UTF-8/);
+    const e = new StreamingUtf8Decoder('cut.txt');
+    e.decode(bytes(0x61, 0x0a, 0xe6, 0x9d));
+    expect(() => e.end()).toThrow(/cut\.txt, line 2: invalid UTF-8/);
+  });
+});
+
+describe('readText and readLines', () => {
+  const dir = tempDir();
+
+  it('readText: an empty or blank file is an error naming it', async () => {
+    const file = write(dir, 'empty.txt', ' \n\n');
+    const err = await rejection(readText(file));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(`${file}: the file is empty; check that it is the right file and that it was written completely`);
+  });
+
+  it('readText: a missing file is an error naming it', async () => {
+    expect((await rejection(readText(`${dir}/nope.txt`))).message).toMatch(/nope\.txt: cannot read the file \(no such file\)/);
+  });
+
+  it('readLines: CRLF and LF lines, small chunks, a last line without newline, an invalid byte on line 3', async () => {
+    const file = write(dir, 'lines.txt', 'alpha\r\nbéta\ngamma');
+    const lines: string[] = [];
+    for await (const l of readLines(file, 3)) lines.push(l);
+    expect(lines).toEqual(['alpha', 'béta', 'gamma']);
+    const bad = write(dir, 'bad.txt', Buffer.concat([Buffer.from('a\nb\nc'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]));
+    const err = await rejection((async () => { for await (const _ of readLines(bad, 2)) void _; })());
+    expect(err.message).toMatch(/bad\.txt, line 3: invalid UTF-8/);
+  });
+});
