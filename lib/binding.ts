@@ -51,6 +51,8 @@ export interface Binding {
   data(t: T): ArrayBuffer;
   item(t: T): number | boolean;
   liveTensorCount(): number;
+  /** V8's external-memory count (napi_adjust_external_memory), which tensor handles adjust. */
+  externalMemory(): number;
   // creation
   fromBuffer(data: ArrayBufferView, shape: number[], srcDtype: DType, dtype?: Opt<DType>, device?: Opt<string>): T;
   zeros(shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
