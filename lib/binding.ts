@@ -136,6 +136,11 @@ export interface Binding {
   saveSafetensorsSync(path: string, keys: string[], tensors: T[], metadata: Record<string, string>): void;
   loadTorchBin(path: string, dtype: Opt<DType>, device: Opt<string>): Promise<NativeStateDict>;
   loadTorchBinSync(path: string, dtype: Opt<DType>, device: Opt<string>): NativeStateDict;
+  // ... with mmap: tensors view the memory-mapped file instead of owning copies (the default)
+  loadSafetensors(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): Promise<NativeStateDict>;
+  loadSafetensorsSync(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): NativeStateDict;
+  loadTorchBin(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): Promise<NativeStateDict>;
+  loadTorchBinSync(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): NativeStateDict;
   // modules
   moduleNamedParameters(m: M, removeDuplicate?: boolean): [string, T][];
   moduleNamedBuffers(m: M): [string, T][];

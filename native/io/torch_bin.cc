@@ -1,7 +1,8 @@
 // pytorch_model.bin: the zip archive torch.save writes, <archive>/data.pkl (the pickled state
 // dict) beside <archive>/data/<key> (one storage per key, stored uncompressed). The file is mapped
-// once; storages are tensors over the mapping, each checked against its CRC-32, and state-dict
-// entries are views of them, so tied weights keep sharing memory as they do in PyTorch.
+// once; each storage is copied out of it (or, with the mmap option, is a tensor over the mapping)
+// as its CRC-32 is checked, in the same pass, and state-dict entries are views of the storages, so
+// tied weights keep sharing memory as they do in PyTorch.
 #include "io.h"
 #include "pickle.h"
 #include "zip.h"
@@ -61,16 +62,24 @@ const ZipEntry& PickleEntry(const Archive& archive) {
   return pkl;
 }
 
-// A 1-D tensor over <archive>/data/<key>, which must hold exactly numel elements whose bytes
-// match the entry's CRC-32.
-at::Tensor StorageTensor(const Archive& archive, const StorageRef& storage, const std::string& key) {
+// <archive>/data/<key> as a 1-D tensor of its own (or over the mapping, with the mmap option); it
+// must hold exactly numel elements, and its bytes must match the entry's CRC-32.
+at::Tensor StorageTensor(const Archive& archive, const StorageRef& storage, const std::string& key, bool mmap) {
   const ZipEntry& entry = Find(archive, "data/" + storage.key);
   uint64_t need = 0;
   if (storage.numel < 0 || !MulWithin(static_cast<uint64_t>(storage.numel), c10::elementSize(storage.dtype), entry.size, &need) || need != entry.size)
     throw FormatError("tensor " + Quote(key) + ": zip entry " + Quote(entry.name) + " holds " + std::to_string(entry.size) + " bytes, not " +
                       std::to_string(storage.numel) + " elements of " + DtypeName(storage.dtype));
-  CheckCrc(entry, Crc32(archive.mapping->data() + entry.offset, entry.size), " (tensor " + Quote(key) + ")");
-  return OverMapping(archive.mapping, entry.offset, {storage.numel}, storage.dtype);
+  const Mapping& mapping = *archive.mapping;
+  if (mmap) {
+    CheckCrc(entry, Crc32(mapping.data() + entry.offset, entry.size), " (tensor " + Quote(key) + ")");
+    return OverMapping(archive.mapping, entry.offset, {storage.numel}, storage.dtype);
+  }
+  at::Tensor own = at::empty({storage.numel}, at::TensorOptions().dtype(storage.dtype));
+  uint32_t crc = 0;
+  CopyOut(mapping, entry.offset, static_cast<uint8_t*>(own.data_ptr()), entry.size, &crc);
+  CheckCrc(entry, crc, " (tensor " + Quote(key) + ")");
+  return own;
 }
 
 // The view a state-dict entry describes, checked to lie inside its storage.
@@ -113,7 +122,7 @@ StateDict LoadFile(const std::string& path, const LoadOptions& options) {
     for (const auto& [key, index] : state.entries) {
       const TensorSpec& spec = state.tensors[index];
       at::Tensor& storage = storages[spec.storage];
-      if (!storage.defined()) storage = StorageTensor(archive, state.storages[spec.storage], key);
+      if (!storage.defined()) storage = StorageTensor(archive, state.storages[spec.storage], key, options.mmap);
       out.keys.push_back(key);
       out.tensors.push_back(Convert(View(storage, spec, key), options));
     }

@@ -17,15 +17,19 @@ function writeTmp(bytes: Buffer): string {
   return file;
 }
 
-/** The TorchError loading `file` throws. */
+/** The TorchError loading `file` throws (with and without mmap, which must agree). */
 function loadError(file: string): Error {
-  try {
-    loadTorchBinSync(file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(torch.TorchError);
-    return e as Error;
-  }
-  throw new Error(`loading ${file} should fail`);
+  const errors = [false, true].map((mmap) => {
+    try {
+      loadTorchBinSync(file, { mmap });
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error(`loading ${file} (mmap: ${mmap}) should fail`);
+  });
+  for (const e of errors) expect(e).toBeInstanceOf(torch.TorchError);
+  expect(errors[0].message).toBe(errors[1].message);
+  return errors[0];
 }
 
 /** A pickle INT of any size (LONG1), for sizes and strides past 2^31. */
@@ -64,8 +68,10 @@ describe('views in pytorch_model.bin', () => {
 
   it('stride-0 views that torch.save writes for expanded tensors (position_ids) still load', () => {
     const file = writeTmp(torchZip(viewPickle('ids', 3, 0, [4n, 3n], [0n, 1n]), { 0: floats([1, 2, 3]) }));
-    const t = loadTorchBinSync(file).tensors.get('ids')!;
-    expect(t.toArray()).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    for (const mmap of [false, true]) {
+      const t = loadTorchBinSync(file, { mmap }).tensors.get('ids')!;
+      expect(t.toArray()).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    }
   });
 });
 
@@ -98,5 +104,12 @@ describe('CRC-32 of every zip entry read', () => {
     const bad = Buffer.from(good);
     bad[zipEntries(bad).find((e) => e.name === 'archive/byteorder')!.offset] ^= 0x20; // 'little' -> 'Little'
     expect(loadError(writeTmp(bad)).message).toMatch(/zip entry 'archive\/byteorder' fails its CRC-32 check/);
+  });
+
+  it('the intact fixtures load, with and without mmap, to the same values', () => {
+    const file = path.join(FIXTURES, 'bert-seqcls', 'pytorch_model.bin');
+    const copied = loadTorchBinSync(file).tensors;
+    const mapped = loadTorchBinSync(file, { mmap: true }).tensors;
+    for (const [key, t] of copied) expect(t.sub(mapped.get(key)!).abs().sum().item(), key).toBe(0);
   });
 });
