@@ -141,6 +141,8 @@ export interface Binding {
   loadSafetensorsSync(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): NativeStateDict;
   loadTorchBin(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): Promise<NativeStateDict>;
   loadTorchBinSync(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): NativeStateDict;
+  /** renameat2(RENAME_EXCHANGE); false where the kernel or file system cannot exchange. */
+  exchangePaths(a: string, b: string): boolean;
   // modules
   moduleNamedParameters(m: M, removeDuplicate?: boolean): [string, T][];
   moduleNamedBuffers(m: M): [string, T][];

@@ -1,6 +1,5 @@
 // PreTrainedModel: what every model class shares — loading from a HuggingFace folder (or the
 // local hub cache), forward on a worker thread, savePretrained in transformers' layout.
-import fs from 'fs';
 import path from 'path';
 import { native, type NativeModelInputs, type NativeModelOutputs } from '../binding';
 import { checkDevice, checkDtype, type Device, type DType } from '../dtype';
@@ -10,7 +9,7 @@ import { Module, moduleHandle } from '../nn/module';
 import { handleOf, type Tensor, wrap } from '../tensor';
 import { resolveModelDir } from '../tokenizers/hub';
 import { tensor } from '../creation';
-import { writeJsonAtomic } from '../util/fs';
+import { writeDirAtomic, writeJsonAtomic } from '../util/fs';
 import { expectBool, expectOneOf, expectOptions, invalid } from '../validate';
 import { PretrainedConfig, type ConfigDict } from './config';
 import { mapCheckpointKeys } from './weights';
@@ -142,13 +141,23 @@ export abstract class PreTrainedModel extends Module {
     return this;
   }
 
-  /** Writes config.json and model.safetensors as transformers' save_pretrained does. */
+  /**
+   * Writes config.json and model.safetensors as transformers' save_pretrained does, as one
+   * checkpoint: the folder is replaced as a whole (writeDirAtomic), so a save killed at any point
+   * leaves the complete old or the complete new pair, never a new model.safetensors beside an old
+   * config.json. Other files in the folder (tokenizer files) are kept.
+   */
   async savePretrained(dir: string): Promise<void> {
-    await fs.promises.mkdir(dir, { recursive: true });
     const tensors = new Map([...this.namedParameters(), ...this.namedBuffers()]);
-    await saveSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-    const dict = { ...this.config.toDict(), architectures: [this.architecture] };
-    await writeJsonAtomic(path.join(dir, 'config.json'), sortKeys(dict));
+    const config = sortKeys({ ...this.config.toDict(), architectures: [this.architecture] });
+    try {
+      await writeDirAtomic(dir, async (staging) => {
+        await saveSafetensors(path.join(staging, 'model.safetensors'), tensors, { format: 'pt' });
+        await writeJsonAtomic(path.join(staging, 'config.json'), config);
+      });
+    } finally {
+      tensors.forEach((t) => t.dispose());
+    }
   }
 }
 

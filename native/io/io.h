@@ -167,6 +167,7 @@ Napi::Value LoadAsync(const Napi::CallbackInfo& info) {
 }
 
 void RegisterTorchBin(Napi::Env env, Napi::Object exports);
+void RegisterFs(Napi::Env env, Napi::Object exports);
 
 }  // namespace io
 }  // namespace peft

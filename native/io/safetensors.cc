@@ -397,6 +397,7 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   Export<io::SaveAsync>(env, exports, "saveSafetensors");
   Export<io::SaveSync>(env, exports, "saveSafetensorsSync");
   io::RegisterTorchBin(env, exports);
+  io::RegisterFs(env, exports);
 }
 
 }  // namespace peft
