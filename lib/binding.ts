@@ -51,6 +51,8 @@ export interface Binding {
   data(t: T): ArrayBuffer;
   item(t: T): number | boolean;
   liveTensorCount(): number;
+  /** V8's external-memory count (napi_adjust_external_memory), which tensor handles adjust. */
+  externalMemory(): number;
   // creation
   fromBuffer(data: ArrayBufferView, shape: number[], srcDtype: DType, dtype?: Opt<DType>, device?: Opt<string>): T;
   zeros(shape: number[], dtype?: Opt<DType>, device?: Opt<string>): T;
@@ -134,6 +136,13 @@ export interface Binding {
   saveSafetensorsSync(path: string, keys: string[], tensors: T[], metadata: Record<string, string>): void;
   loadTorchBin(path: string, dtype: Opt<DType>, device: Opt<string>): Promise<NativeStateDict>;
   loadTorchBinSync(path: string, dtype: Opt<DType>, device: Opt<string>): NativeStateDict;
+  // ... with mmap: tensors view the memory-mapped file instead of owning copies (the default)
+  loadSafetensors(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): Promise<NativeStateDict>;
+  loadSafetensorsSync(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): NativeStateDict;
+  loadTorchBin(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): Promise<NativeStateDict>;
+  loadTorchBinSync(path: string, dtype: Opt<DType>, device: Opt<string>, mmap: boolean): NativeStateDict;
+  /** renameat2(RENAME_EXCHANGE); false where the kernel or file system cannot exchange. */
+  exchangePaths(a: string, b: string): boolean;
   // modules
   moduleNamedParameters(m: M, removeDuplicate?: boolean): [string, T][];
   moduleNamedBuffers(m: M): [string, T][];

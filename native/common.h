@@ -50,16 +50,15 @@ class AddonTensor : public Napi::ObjectWrap<AddonTensor> {
 
   explicit AddonTensor(const Napi::CallbackInfo& info);
   ~AddonTensor() override;
-  const at::Tensor& tensor(Napi::Env env) const;
+  const at::Tensor& tensor() const { return tensor_; }
 
  private:
   void Reset(Napi::Env env, at::Tensor tensor);
-  Napi::Value Dispose(const Napi::CallbackInfo& info);
-  Napi::Value IsDisposed(const Napi::CallbackInfo& info);
+  static Napi::Value Dispose(const Napi::CallbackInfo& info);
+  static Napi::Value IsDisposed(const Napi::CallbackInfo& info);
 
   at::Tensor tensor_;
-  int64_t reported_bytes_ = 0;
-  bool disposed_ = false;
+  const void* accounted_storage_ = nullptr;  // the storage whose bytes V8 was told of (tensor.cc)
 };
 
 // ---- conversions (tensor.cc) ----

@@ -1,8 +1,10 @@
-// The Tensor handle: owns one at::Tensor, reports its bytes to V8, frees on dispose or GC.
+// The Tensor handle: owns one at::Tensor, reports its storage's bytes to V8, frees on dispose or GC.
 // Also the value conversions every other file uses, and the reading of tensor data.
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include "common.h"
 
@@ -11,16 +13,81 @@ namespace peft {
 namespace {
 std::atomic<int64_t> live_tensors{0};
 
-int64_t NativeBytes(const at::Tensor& t) {
-  return t.defined() && t.has_storage() ? static_cast<int64_t>(t.nbytes()) : 0;
+// V8 is told the bytes of each CPU storage once, while any handle views it. A view's logical
+// size is no measure of memory: expand() gives zeros([1]).expand([2**58]) a 2^60-byte size over
+// 4 real bytes (and napi_adjust_external_memory aborts the process past 2^60), and the handles of
+// a model's parameters, returned again by every namedParameters(), share their storages. So
+// handles are counted per (environment, storage); the first reports storage.nbytes(), the last
+// takes back what was reported (storages may be resized meanwhile). A weak reference keeps the
+// StorageImpl's address from being reused while it is a key, even when set_() has moved the
+// handle's tensor to another storage; it does not keep the data alive.
+class StorageAccounting {
+ public:
+  static StorageAccounting& Get() {
+    static auto* accounting = new StorageAccounting();  // never destroyed: finalizers may run late
+    return *accounting;
+  }
+
+  // The key to hand back to Remove, or nullptr when nothing was counted; *report: bytes to add.
+  const void* Add(napi_env env, const at::Tensor& t, int64_t* report) {
+    *report = 0;
+    if (!t.defined() || !t.has_storage() || !t.is_cpu()) return nullptr;
+    const c10::Storage& storage = t.storage();
+    const void* impl = storage.unsafeGetStorageImpl();
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto [it, fresh] = entries_.try_emplace(Key{env, impl});
+    if (fresh) {
+      it->second.keep_address = storage.getWeakStorageImpl();
+      it->second.bytes = *report = static_cast<int64_t>(storage.nbytes());
+    }
+    ++it->second.handles;
+    return impl;
+  }
+
+  // Bytes to take back from V8 (0 while other handles still view the storage).
+  int64_t Remove(napi_env env, const void* impl) {
+    if (impl == nullptr) return 0;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(Key{env, impl});
+    if (it == entries_.end() || --it->second.handles > 0) return 0;
+    int64_t bytes = it->second.bytes;
+    entries_.erase(it);
+    return bytes;
+  }
+
+ private:
+  struct Key {
+    napi_env env;
+    const void* storage;
+    bool operator==(const Key& o) const { return env == o.env && storage == o.storage; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return std::hash<const void*>()(k.storage) * 31 + std::hash<const void*>()(k.env); }
+  };
+  struct Entry {
+    c10::weak_intrusive_ptr<c10::StorageImpl> keep_address{c10::weak_intrusive_ptr<c10::StorageImpl>::reclaim(nullptr)};
+    int64_t handles = 0;
+    int64_t bytes = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<Key, Entry, KeyHash> entries_;
+};
+
+// The handle behind a JS object, or nullptr once dispose() has unwrapped it.
+AddonTensor* Handle(napi_env env, napi_value object) {
+  void* handle = nullptr;
+  if (napi_unwrap(env, object, &handle) != napi_ok) return nullptr;
+  return static_cast<AddonTensor*>(handle);
 }
 }  // namespace
 
 void AddonTensor::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function ctor = DefineClass(env, "AddonTensor", {
-      InstanceMethod<&AddonTensor::Dispose>("dispose"),
-      InstanceMethod<&AddonTensor::IsDisposed>("isDisposed"),
-  });
+  Napi::Function ctor = DefineClass(env, "AddonTensor", {});
+  // Plain functions on the prototype rather than InstanceMethod: those unwrap `this` first, which
+  // throws once dispose() has removed the wrap.
+  Napi::Object prototype = ctor.Get("prototype").As<Napi::Object>();
+  prototype.Set("dispose", Napi::Function::New<Dispose>(env, "dispose"));
+  prototype.Set("isDisposed", Napi::Function::New<IsDisposed>(env, "isDisposed"));
   Data(env).tensorCtor = Napi::Persistent(ctor);
   exports.Set("AddonTensor", ctor);
 }
@@ -29,11 +96,12 @@ AddonTensor::AddonTensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Addo
   ++live_tensors;
 }
 
+// Reached from dispose() or, for handles never disposed, from the GC finalizer.
 AddonTensor::~AddonTensor() {
-  if (!disposed_) {
-    --live_tensors;
-    if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
-  }
+  --live_tensors;
+  tensor_ = at::Tensor();
+  int64_t bytes = StorageAccounting::Get().Remove(Env(), accounted_storage_);
+  if (bytes != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -bytes);
 }
 
 Napi::Object AddonTensor::Wrap(Napi::Env env, at::Tensor tensor) {
@@ -44,8 +112,9 @@ Napi::Object AddonTensor::Wrap(Napi::Env env, at::Tensor tensor) {
 
 void AddonTensor::Reset(Napi::Env env, at::Tensor tensor) {
   tensor_ = std::move(tensor);
-  reported_bytes_ = tensor_.is_cpu() ? NativeBytes(tensor_) : 0;
-  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(env, reported_bytes_);
+  int64_t bytes = 0;
+  accounted_storage_ = StorageAccounting::Get().Add(env, tensor_, &bytes);
+  if (bytes != 0) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
 }
 
 bool AddonTensor::IsTensor(Napi::Env env, const Napi::Value& value) {
@@ -54,23 +123,24 @@ bool AddonTensor::IsTensor(Napi::Env env, const Napi::Value& value) {
 
 int64_t AddonTensor::LiveCount() { return live_tensors.load(); }
 
-const at::Tensor& AddonTensor::tensor(Napi::Env env) const {
-  if (disposed_) throw TorchError(env, "Tensor has been disposed");
-  return tensor_;
-}
-
+// dispose() frees everything native now, the handle included: the wrap is removed (so no
+// finalizer is left queued) and the AddonTensor deleted. Node runs N-API finalizers only when the
+// event loop turns; a synchronous loop of ops used to pile up every disposed handle's wrapper,
+// reference and finalizer record until then, and the glibc heap could not reuse the tensor
+// blocks those small objects pinned between (see allocator.cc). The JS object remains, empty.
 Napi::Value AddonTensor::Dispose(const Napi::CallbackInfo& info) {
-  if (disposed_) return info.Env().Undefined();
-  tensor_ = at::Tensor();
-  disposed_ = true;
-  --live_tensors;
-  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -reported_bytes_);
-  reported_bytes_ = 0;
+  napi_env env = info.Env();
+  if (!IsTensor(info.Env(), info.This())) throw TorchError(info.Env(), "dispose: `this` is not a tensor handle");
+  AddonTensor* handle = Handle(env, info.This());
+  if (handle == nullptr) return info.Env().Undefined();  // disposed already
+  void* unwrapped = nullptr;
+  if (napi_remove_wrap(env, info.This(), &unwrapped) != napi_ok) throw TorchError(info.Env(), "dispose: could not unwrap the tensor handle");
+  delete handle;  // ~ObjectWrap deletes the napi reference; no finalizer remains
   return info.Env().Undefined();
 }
 
 Napi::Value AddonTensor::IsDisposed(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), disposed_);
+  return Napi::Boolean::New(info.Env(), Handle(info.Env(), info.This()) == nullptr);
 }
 
 // ---- conversions ----
@@ -78,7 +148,9 @@ Napi::Value AddonTensor::IsDisposed(const Napi::CallbackInfo& info) {
 const at::Tensor& ToTensor(const Napi::Value& value, const char* what) {
   Napi::Env env = value.Env();
   if (!AddonTensor::IsTensor(env, value)) throw TorchError(env, std::string("expected a Tensor for ") + what);
-  return AddonTensor::Unwrap(value.As<Napi::Object>())->tensor(env);
+  AddonTensor* handle = Handle(env, value);
+  if (handle == nullptr) throw TorchError(env, "Tensor has been disposed");
+  return handle->tensor();
 }
 
 c10::optional<at::Tensor> ToOptionalTensor(const Napi::Value& value) {
@@ -237,6 +309,11 @@ Napi::Value LiveTensors(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(AddonTensor::LiveCount()));
 }
 
+// V8's count of external bytes, which handles adjust (tests check the accounting through it).
+Napi::Value ExternalMemory(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
+}
+
 Napi::Value SetErrorClassFn(const Napi::CallbackInfo& info) {
   Data(info.Env()).errorCtor = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
@@ -251,6 +328,7 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   Export<ReadData>(env, exports, "data");
   Export<Item>(env, exports, "item");
   Export<LiveTensors>(env, exports, "liveTensorCount");
+  Export<ExternalMemory>(env, exports, "externalMemory");
   Export<SetErrorClassFn>(env, exports, "setErrorClass");
 }
 

@@ -3,13 +3,20 @@
 import type { NativeStateDict } from '../binding';
 import { checkDevice, checkDtype, type Device, type DType } from '../dtype';
 import { Tensor, wrap } from '../tensor';
-import { expectOptions, invalid } from '../validate';
+import { expectBool, expectOptions, invalid } from '../validate';
 
 export interface CheckpointOptions {
   /** Cast floating-point tensors to this dtype (integer and bool tensors keep theirs, as in transformers). */
   dtype?: DType;
-  /** Move tensors to this device (CPU tensors stay views of the memory-mapped file). */
+  /** Move tensors to this device. */
   device?: Device;
+  /**
+   * Zero-copy: CPU tensors are views of the memory-mapped file instead of owning a copy of their
+   * bytes (default false). Loading is then instant and costs no memory of its own, but the
+   * tensors follow the file: truncating it kills the process (SIGBUS) at the next read, and
+   * rewriting it in place changes them. Only for files nothing will touch while the tensors live.
+   */
+  mmap?: boolean;
 }
 
 /** A loaded checkpoint: tensors in file order, and the safetensors `__metadata__` ({} for .bin). */
@@ -23,11 +30,12 @@ export function checkPath(name: string, value: unknown): string {
   return value;
 }
 
-export function checkLoadOptions(name: string, options: CheckpointOptions | undefined): { dtype: DType | null; device: Device | null } {
-  const o = expectOptions(name, options, ['dtype', 'device']);
+export function checkLoadOptions(name: string, options: CheckpointOptions | undefined): { dtype: DType | null; device: Device | null; mmap: boolean } {
+  const o = expectOptions(name, options, ['dtype', 'device', 'mmap']);
   return {
     dtype: o.dtype === undefined ? null : checkDtype(`${name}(dtype)`, o.dtype),
     device: o.device === undefined ? null : checkDevice(`${name}(device)`, o.device),
+    mmap: o.mmap === undefined ? false : expectBool(`${name}(mmap)`, o.mmap),
   };
 }
 

@@ -1,5 +1,6 @@
-// safetensors files: loading (memory-mapped: tensors are views of the file, never a second copy),
-// listing the header without reading data, and atomic saving.
+// safetensors files: loading (the file is memory-mapped and each tensor copied out of it, the
+// mapped pages given back as it goes; with {mmap: true} tensors stay views of the file), listing
+// the header without reading data, and atomic saving.
 import { native } from '../binding';
 import type { DType } from '../dtype';
 import { withCallerStack } from '../errors';
@@ -20,16 +21,19 @@ export interface SafetensorsHeader {
   dataStart: number;
 }
 
-/** [async] Loads a .safetensors file. Its header is fully validated; a malformed file rejects with TorchError. */
+/**
+ * [async] Loads a .safetensors file into tensors that own their memory (see CheckpointOptions.mmap
+ * for zero-copy views). Its header is fully validated; a malformed file rejects with TorchError.
+ */
 export async function loadSafetensors(path: string, options?: CheckpointOptions): Promise<Checkpoint> {
   const o = checkLoadOptions('loadSafetensors', options);
-  return toCheckpoint(await withCallerStack(native.loadSafetensors(checkPath('loadSafetensors(path)', path), o.dtype, o.device)));
+  return toCheckpoint(await withCallerStack(native.loadSafetensors(checkPath('loadSafetensors(path)', path), o.dtype, o.device, o.mmap)));
 }
 
 /** [sync] loadSafetensors() on the calling thread. */
 export function loadSafetensorsSync(path: string, options?: CheckpointOptions): Checkpoint {
   const o = checkLoadOptions('loadSafetensorsSync', options);
-  return toCheckpoint(native.loadSafetensorsSync(checkPath('loadSafetensorsSync(path)', path), o.dtype, o.device));
+  return toCheckpoint(native.loadSafetensorsSync(checkPath('loadSafetensorsSync(path)', path), o.dtype, o.device, o.mmap));
 }
 
 /** [sync] Keys, dtypes, shapes and metadata of a .safetensors file; reads only its header. */

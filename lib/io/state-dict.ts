@@ -81,7 +81,8 @@ async function loadSharded(indexFile: string, options: CheckpointOptions): Promi
  * [async] Loads the weights of a model folder (or one checkpoint file): model.safetensors,
  * model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json, the first found.
  * Shards are merged, keeping the keys the index assigns to each, in the files' order; metadata is
- * the shards' `__metadata__` merged ({} for .bin).
+ * the shards' `__metadata__` merged ({} for .bin). Tensors own their memory, copied out of the
+ * files one at a time; `{mmap: true}` leaves them views of the files (see CheckpointOptions).
  */
 export async function loadStateDict(location: string, options?: CheckpointOptions): Promise<Checkpoint> {
   checkLoadOptions('loadStateDict', options); // before any I/O; the readers check again, cheaply

@@ -4,14 +4,17 @@ import { native } from '../binding';
 import { withCallerStack } from '../errors';
 import { checkLoadOptions, checkPath, toCheckpoint, type Checkpoint, type CheckpointOptions } from './checkpoint';
 
-/** [async] Loads a state dict saved by torch.save (torch >= 1.6). Metadata is always {}. */
+/**
+ * [async] Loads a state dict saved by torch.save (torch >= 1.6). Every zip entry read is checked
+ * against its CRC-32. Tensors own their memory unless {mmap: true}. Metadata is always {}.
+ */
 export async function loadTorchBin(path: string, options?: CheckpointOptions): Promise<Checkpoint> {
   const o = checkLoadOptions('loadTorchBin', options);
-  return toCheckpoint(await withCallerStack(native.loadTorchBin(checkPath('loadTorchBin(path)', path), o.dtype, o.device)));
+  return toCheckpoint(await withCallerStack(native.loadTorchBin(checkPath('loadTorchBin(path)', path), o.dtype, o.device, o.mmap)));
 }
 
 /** [sync] loadTorchBin() on the calling thread. */
 export function loadTorchBinSync(path: string, options?: CheckpointOptions): Checkpoint {
   const o = checkLoadOptions('loadTorchBinSync', options);
-  return toCheckpoint(native.loadTorchBinSync(checkPath('loadTorchBinSync(path)', path), o.dtype, o.device));
+  return toCheckpoint(native.loadTorchBinSync(checkPath('loadTorchBinSync(path)', path), o.dtype, o.device, o.mmap));
 }

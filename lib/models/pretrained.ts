@@ -1,6 +1,5 @@
 // PreTrainedModel: what every model class shares — loading from a HuggingFace folder (or the
 // local hub cache), forward on a worker thread, savePretrained in transformers' layout.
-import fs from 'fs';
 import path from 'path';
 import { native, type NativeModelInputs, type NativeModelOutputs } from '../binding';
 import { checkDevice, checkDtype, type Device, type DType } from '../dtype';
@@ -10,7 +9,7 @@ import { Module, moduleHandle } from '../nn/module';
 import { handleOf, type Tensor, wrap } from '../tensor';
 import { resolveModelDir } from '../tokenizers/hub';
 import { tensor } from '../creation';
-import { writeJsonAtomic } from '../util/fs';
+import { writeDirAtomic, writeJsonAtomic } from '../util/fs';
 import { allIntegers, expectBool, expectIntArray, expectOneOf, expectOptions, invalid } from '../validate';
 import { PretrainedConfig, type ConfigDict } from './config';
 import { checkModelFits } from './size';
@@ -52,6 +51,13 @@ export interface FromPretrainedOptions {
   warn?: boolean;
   /** Re-initialise weights whose shape differs from the checkpoint's (e.g. another numLabels) instead of failing. */
   ignoreMismatchedSizes?: boolean;
+  /**
+   * Zero-copy: the weights stay views of the memory-mapped checkpoint file (default false: they
+   * are copied out of it, as transformers does). Faster to load and shares pages between
+   * processes, but the model then follows the file: truncating it kills the process (SIGBUS),
+   * rewriting it in place silently changes the weights.
+   */
+  mmap?: boolean;
 }
 
 const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates', 'autocast'] as const;
@@ -145,13 +151,23 @@ export abstract class PreTrainedModel extends Module {
     return this;
   }
 
-  /** Writes config.json and model.safetensors as transformers' save_pretrained does. */
+  /**
+   * Writes config.json and model.safetensors as transformers' save_pretrained does, as one
+   * checkpoint: the folder is replaced as a whole (writeDirAtomic), so a save killed at any point
+   * leaves the complete old or the complete new pair, never a new model.safetensors beside an old
+   * config.json. Other files in the folder (tokenizer files) are kept.
+   */
   async savePretrained(dir: string): Promise<void> {
-    await fs.promises.mkdir(dir, { recursive: true });
     const tensors = new Map([...this.namedParameters(), ...this.namedBuffers()]);
-    await saveSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-    const dict = { ...this.config.toDict(), architectures: [this.architecture] };
-    await writeJsonAtomic(path.join(dir, 'config.json'), sortKeys(dict));
+    const config = sortKeys({ ...this.config.toDict(), architectures: [this.architecture] });
+    try {
+      await writeDirAtomic(dir, async (staging) => {
+        await saveSafetensors(path.join(staging, 'model.safetensors'), tensors, { format: 'pt' });
+        await writeJsonAtomic(path.join(staging, 'config.json'), config);
+      });
+    } finally {
+      tensors.forEach((t) => t.dispose());
+    }
   }
 }
 
@@ -159,7 +175,7 @@ function sortKeys(dict: ConfigDict): ConfigDict {
   return Object.fromEntries(Object.keys(dict).sort().map((k) => [k, dict[k]]));
 }
 
-const OPTION_NAMES = ['numLabels', 'dtype', 'device', 'config', 'warn', 'ignoreMismatchedSizes'] as const;
+const OPTION_NAMES = ['numLabels', 'dtype', 'device', 'config', 'warn', 'ignoreMismatchedSizes', 'mmap'] as const;
 
 /** Builds a model of `cls` from config alone, with freshly initialised weights. */
 export function fromConfig<M extends PreTrainedModel>(cls: ModelClass<M>, config: PretrainedConfig, options?: FromPretrainedOptions): M {
@@ -191,28 +207,46 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const device = o.device ? checkDevice('device', o.device) : null;
   config.checkBuildable();
   checkModelFits(`${cls.name}.fromPretrained`, cls.family, cls.head, config, dtype, device);
+  const mmap = o.mmap === undefined ? false : expectBool('mmap', o.mmap);
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
-  const { tensors: checkpoint } = await loadStateDict(dir);
-  const shapes = new Map([...model.stateDict()].map(([k, t]) => [k, t.shape]));
-  const modelKeys = [...shapes.keys()];
-  const mapping = mapCheckpointKeys([...checkpoint.keys()], modelKeys, cls.basePrefix);
-  const weights: Record<string, ReturnType<typeof handleOf>> = {};
-  const mismatched: [string, number[], number[]][] = [];
-  for (const [key, source] of mapping.sources) {
-    const t = checkpoint.get(source)!;
-    if (o.ignoreMismatchedSizes && t.shape.join() !== shapes.get(key)!.join()) mismatched.push([key, t.shape, shapes.get(key)!]);
-    else weights[key] = handleOf(t, source);
-  }
-  const missing = native.moduleLoadParameters(handle, weights, initStd(config));
+  model.loadingInfo = await loadWeights(model, cls.basePrefix, dir, { mmap, ignoreMismatched: o.ignoreMismatchedSizes ?? false, std: initStd(config) });
   model.requiresGrad_(true);
-  model.loadingInfo = { missingKeys: missing.filter((k) => !mismatched.some(([m]) => m === k)), unexpectedKeys: mapping.unexpected };
-  if (mismatched.length > 0) model.loadingInfo.mismatchedKeys = mismatched;
   model.nameOrPath = dirOrId;
   model.eval();  // as transformers' from_pretrained: dropout off until train() is called
-  for (const t of checkpoint.values()) t.dispose();
   if (o.warn ?? true) warnLoading(model.architecture, dir, model.loadingInfo);
   return model;
+}
+
+/**
+ * Fills the model from the checkpoint in `dir`, mapping keys as transformers does. The parameters
+ * take the loaded tensors over without a copy (set_), replacing the uninitialised memory
+ * createModel gave them, which was never touched: the model is held once while loading. By
+ * default the checkpoint's tensors own their memory, copied out of the mapped file one at a time,
+ * so the model no longer depends on the file (transformers copies too); with `mmap` they stay
+ * views of it.
+ */
+async function loadWeights(model: PreTrainedModel, basePrefix: string, dir: string, o: { mmap: boolean; ignoreMismatched: boolean; std: number }): Promise<LoadingInfo> {
+  const { tensors: checkpoint } = await loadStateDict(dir, { mmap: o.mmap });
+  try {
+    const state = model.stateDict();
+    const shapes = new Map([...state].map(([k, t]) => [k, t.shape]));
+    state.forEach((t) => t.dispose());
+    const mapping = mapCheckpointKeys([...checkpoint.keys()], [...shapes.keys()], basePrefix);
+    const weights: Record<string, ReturnType<typeof handleOf>> = {};
+    const mismatched: [string, number[], number[]][] = [];
+    for (const [key, source] of mapping.sources) {
+      const t = checkpoint.get(source)!;
+      if (o.ignoreMismatched && t.shape.join() !== shapes.get(key)!.join()) mismatched.push([key, t.shape, shapes.get(key)!]);
+      else weights[key] = handleOf(t, source);
+    }
+    const missing = native.moduleLoadParameters(moduleHandle(model), weights, o.std);
+    const info: LoadingInfo = { missingKeys: missing.filter((k) => !mismatched.some(([m]) => m === k)), unexpectedKeys: mapping.unexpected };
+    if (mismatched.length > 0) info.mismatchedKeys = mismatched;
+    return info;
+  } finally {
+    for (const t of checkpoint.values()) t.dispose();
+  }
 }
 
 function warnLoading(arch: string, dir: string, info: LoadingInfo): void {

@@ -8,7 +8,7 @@ import type { ModelInputs, ModelOutput, PreTrainedModel } from '../models/pretra
 import { moduleHandle } from '../nn/module';
 import { noGrad } from '../scope';
 import type { Tensor } from '../tensor';
-import { writeJsonAtomic } from '../util/fs';
+import { writeDirAtomic, writeJsonAtomic } from '../util/fs';
 import { expectBool, expectOptions, invalid } from '../validate';
 import { LoraConfig, TaskType } from './config';
 import { adapterParameterNames, adapterStateDict, fromPeftKey } from './state-dict';
@@ -201,17 +201,24 @@ export class PeftModel {
   }
 
   // ---- files ----
-  /** adapter_config.json + adapter_model.safetensors per adapter; non-default ones in dir/<name>/. */
+  /**
+   * adapter_config.json + adapter_model.safetensors per adapter; non-default ones in dir/<name>/.
+   * The folder is replaced as a whole (writeDirAtomic): a save killed at any point leaves the old or
+   * the new adapters, each config beside its weights; adapters not saved now and other files stay.
+   */
   async savePretrained(dir: string, options?: SaveOptions): Promise<void> {
     const o = expectOptions('savePretrained', options, ['selectedAdapters', 'safeSerialization']);
     if (o.safeSerialization === false) throw new Error('savePretrained: safeSerialization: false (adapter_model.bin) cannot be written by node-peft; PEFT reads the safetensors file');
-    for (const name of o.selectedAdapters ?? [...this.peftConfig.keys()]) {
-      const out = name === 'default' ? dir : path.join(dir, name);
-      await fs.promises.mkdir(out, { recursive: true });
-      await saveSafetensors(path.join(out, 'adapter_model.safetensors'), this.getAdapterStateDict(name), { format: 'pt' });
-      const config = this.peftConfig.get(name)!;
-      await writeJsonAtomic(path.join(out, 'adapter_config.json'), { ...config.toDict(), inference_mode: true });
-    }
+    const names = o.selectedAdapters ?? [...this.peftConfig.keys()];
+    await writeDirAtomic(dir, async (staging) => {
+      for (const name of names) {
+        const out = name === 'default' ? staging : path.join(staging, name);
+        await fs.promises.mkdir(out, { recursive: true });
+        await saveSafetensors(path.join(out, 'adapter_model.safetensors'), this.getAdapterStateDict(name), { format: 'pt' });
+        const config = this.peftConfig.get(name)!;
+        await writeJsonAtomic(path.join(out, 'adapter_config.json'), { ...config.toDict(), inference_mode: true });
+      }
+    });
   }
 
   /** [async] Loads an adapter folder (PEFT's files, any version) under adapterName. */

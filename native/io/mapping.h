@@ -1,6 +1,9 @@
-// A read-only view of a whole file through mmap, shared by every tensor built over it.
-// MAP_PRIVATE with PROT_WRITE: tensors are mutable (an optimizer updates weights in place), and a
-// private mapping turns such writes into anonymous copies of the touched pages, never file writes.
+// A view of a whole file through mmap, from which tensors are copied (the default) or which they
+// view (the mmap option), keeping the mapping alive. MAP_PRIVATE with PROT_WRITE: tensors are
+// mutable (an optimizer updates weights in place), and a private mapping turns such writes into
+// anonymous copies of the touched pages, never file writes. Pages nobody wrote still follow the
+// file: a tensor viewing a file that is truncated dies with SIGBUS, one viewing a file rewritten
+// in place changes with it; hence copies by default.
 #pragma once
 
 #include <fcntl.h>
@@ -78,6 +81,15 @@ class Mapping {
 
   uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
+
+  // Gives the pages wholly inside [offset, offset + length) back to the kernel (they stay in the
+  // page cache, and a later read maps them again from the file). Only for bytes this process has
+  // not written: MADV_DONTNEED discards a private mapping's modified pages.
+  void DropPages(uint64_t offset, uint64_t length) const {
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    uint64_t begin = (offset + page - 1) / page * page, end = (offset + length) / page * page;
+    if (data_ != nullptr && end > begin && end <= size_) ::madvise(data_ + begin, end - begin, MADV_DONTNEED);
+  }
 
  private:
   Mapping(uint8_t* data, uint64_t size) : data_(data), size_(size) {}

@@ -1,7 +1,8 @@
 // safetensors: an 8-byte little-endian header length N, N bytes of JSON
 // {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, then the data.
-// Loading maps the file and builds tensors over the mapping, so a checkpoint is never held twice;
-// every claim of the header is checked against the file size before anything is allocated.
+// Loading maps the file and copies each tensor out of it, giving the mapped pages back as it goes
+// (or, with the mmap option, builds tensors over the mapping), so a checkpoint is never held
+// twice; every claim of the header is checked against the file size before anything is allocated.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -189,7 +190,7 @@ StateDict LoadFile(const std::string& path, const LoadOptions& options) {
   StateDict out;
   for (const Entry& e : h.entries) {
     out.keys.push_back(e.name);
-    out.tensors.push_back(Convert(OverMapping(mapping, h.data_start + e.begin, e.shape, e.dtype), options));
+    out.tensors.push_back(ReadTensor(mapping, h.data_start + e.begin, e.shape, e.dtype, options));
   }
   out.metadata = std::move(h.metadata);
   return out;
@@ -396,6 +397,7 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   Export<io::SaveAsync>(env, exports, "saveSafetensors");
   Export<io::SaveSync>(env, exports, "saveSafetensorsSync");
   io::RegisterTorchBin(env, exports);
+  io::RegisterFs(env, exports);
 }
 
 }  // namespace peft

@@ -1,7 +1,8 @@
 // pytorch_model.bin: the zip archive torch.save writes, <archive>/data.pkl (the pickled state
 // dict) beside <archive>/data/<key> (one storage per key, stored uncompressed). The file is mapped
-// once; storages are tensors over the mapping and state-dict entries are views of them, so tied
-// weights keep sharing memory as they do in PyTorch.
+// once; each storage is copied out of it (or, with the mmap option, is a tensor over the mapping)
+// as its CRC-32 is checked, in the same pass, and state-dict entries are views of the storages, so
+// tied weights keep sharing memory as they do in PyTorch.
 #include "io.h"
 #include "pickle.h"
 #include "zip.h"
@@ -45,27 +46,40 @@ Archive OpenArchive(std::shared_ptr<Mapping> mapping) {
   archive.entries = ZipReader(data, size).Entries();
   archive.prefix = FindPrefix(archive.entries);
   auto order = archive.entries.find(archive.prefix + "byteorder");  // written by torch >= 2.1
-  if (order != archive.entries.end() && std::string(reinterpret_cast<const char*>(data + order->second.offset), order->second.size) != "little")
-    throw FormatError("the checkpoint was saved big-endian, which is not supported");
+  if (order != archive.entries.end()) {
+    const ZipEntry& entry = order->second;
+    CheckCrc(entry, Crc32(data + entry.offset, entry.size));
+    if (std::string(reinterpret_cast<const char*>(data + entry.offset), entry.size) != "little")
+      throw FormatError("the checkpoint was saved big-endian, which is not supported");
+  }
   return archive;
 }
 
-// data.pkl is small and decides everything else: check its CRC so corruption reads as corruption.
+// data.pkl is read before anything else: corruption there reads as corruption, not as a bad pickle.
 const ZipEntry& PickleEntry(const Archive& archive) {
   const ZipEntry& pkl = Find(archive, "data.pkl");
-  if (Crc32(archive.mapping->data() + pkl.offset, pkl.size) != pkl.crc32)
-    throw FormatError("zip entry " + Quote(pkl.name) + " fails its CRC-32 check: the file is corrupt");
+  CheckCrc(pkl, Crc32(archive.mapping->data() + pkl.offset, pkl.size));
   return pkl;
 }
 
-// A 1-D tensor over <archive>/data/<key>, which must hold exactly numel elements.
-at::Tensor StorageTensor(const Archive& archive, const StorageRef& storage, const std::string& key) {
+// <archive>/data/<key> as a 1-D tensor of its own (or over the mapping, with the mmap option); it
+// must hold exactly numel elements, and its bytes must match the entry's CRC-32.
+at::Tensor StorageTensor(const Archive& archive, const StorageRef& storage, const std::string& key, bool mmap) {
   const ZipEntry& entry = Find(archive, "data/" + storage.key);
   uint64_t need = 0;
   if (storage.numel < 0 || !MulWithin(static_cast<uint64_t>(storage.numel), c10::elementSize(storage.dtype), entry.size, &need) || need != entry.size)
     throw FormatError("tensor " + Quote(key) + ": zip entry " + Quote(entry.name) + " holds " + std::to_string(entry.size) + " bytes, not " +
                       std::to_string(storage.numel) + " elements of " + DtypeName(storage.dtype));
-  return OverMapping(archive.mapping, entry.offset, {storage.numel}, storage.dtype);
+  const Mapping& mapping = *archive.mapping;
+  if (mmap) {
+    CheckCrc(entry, Crc32(mapping.data() + entry.offset, entry.size), " (tensor " + Quote(key) + ")");
+    return OverMapping(archive.mapping, entry.offset, {storage.numel}, storage.dtype);
+  }
+  at::Tensor own = at::empty({storage.numel}, at::TensorOptions().dtype(storage.dtype));
+  uint32_t crc = 0;
+  CopyOut(mapping, entry.offset, static_cast<uint8_t*>(own.data_ptr()), entry.size, &crc);
+  CheckCrc(entry, crc, " (tensor " + Quote(key) + ")");
+  return own;
 }
 
 // The view a state-dict entry describes, checked to lie inside its storage.
@@ -87,6 +101,13 @@ at::Tensor View(const at::Tensor& storage, const TensorSpec& spec, const std::st
   }
   if (!empty && last >= static_cast<uint64_t>(storage.numel()))
     throw FormatError(where + " reaches past its storage of " + std::to_string(storage.numel()) + " elements");
+  // Zero strides repeat elements (expand), legitimately for size-1 dimensions; a view of more
+  // elements than any file could hold is a hostile file, not a state dict. Bounded as safetensors
+  // bounds shapes (2^53 elements), so no size computed from it can overflow.
+  uint64_t numel = 1;
+  for (int64_t size : spec.size)
+    if (!empty && !MulWithin(numel, static_cast<uint64_t>(size), uint64_t{1} << 53, &numel))
+      throw FormatError(where + " describes more than 2^53 elements over its storage of " + std::to_string(storage.numel()) + " elements");
   return storage.as_strided(spec.size, spec.stride, spec.offset);
 }
 
@@ -101,7 +122,7 @@ StateDict LoadFile(const std::string& path, const LoadOptions& options) {
     for (const auto& [key, index] : state.entries) {
       const TensorSpec& spec = state.tensors[index];
       at::Tensor& storage = storages[spec.storage];
-      if (!storage.defined()) storage = StorageTensor(archive, state.storages[spec.storage], key);
+      if (!storage.defined()) storage = StorageTensor(archive, state.storages[spec.storage], key, options.mmap);
       out.keys.push_back(key);
       out.tensors.push_back(Convert(View(storage, spec, key), options));
     }

@@ -1,13 +1,16 @@
 // The zip container of torch.save: entries are STORED (uncompressed), so reading one is finding
 // its bytes. Only the central directory is parsed, every length checked against the file; zip64
-// records are followed where a 32-bit field says 0xFFFFFFFF.
+// records are followed where a 32-bit field says 0xFFFFFFFF. Every entry read is checked against
+// its CRC-32, as Python's zipfile does (torch.load's reader does not).
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "crc32.h"
 #include "mapping.h"
 
 namespace peft {
@@ -20,19 +23,13 @@ struct ZipEntry {
   uint32_t crc32 = 0;
 };
 
-inline uint32_t Crc32(const uint8_t* data, uint64_t size) {
-  static const auto table = [] {
-    std::vector<uint32_t> t(256);
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xFFFFFFFFu;
-  for (uint64_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
+// The CRC-32 a zip entry stores must match its bytes; the message names the entry (the reader
+// prefixes the file).
+inline void CheckCrc(const ZipEntry& entry, uint32_t computed, const std::string& what = "") {
+  if (computed == entry.crc32) return;
+  char detail[64];
+  std::snprintf(detail, sizeof detail, " (stored %08x, computed %08x)", entry.crc32, computed);
+  throw FormatError("zip entry " + Quote(entry.name) + what + " fails its CRC-32 check" + detail + ": the file is corrupt");
 }
 
 class ZipReader {
