@@ -1,8 +1,7 @@
 // Checkpoints as transformers' Trainer writes them — outputDir/checkpoint-<step>/ with the model
 // (PEFT adapter files or the full model), the optimizer and scheduler state, trainer_state.json,
 // the RNG state and the training arguments — written atomically (a staging folder renamed into
-// place), rotated by saveTotalLimit without ever deleting the best checkpoint.
-import crypto from 'crypto';
+// place by writeDirAtomic), rotated by saveTotalLimit without ever deleting the best checkpoint.
 import fs from 'fs';
 import path from 'path';
 import { native } from '../binding';
@@ -10,7 +9,7 @@ import { loadSafetensors, saveSafetensors } from '../io';
 import type { LRScheduler } from '../optim/scheduler';
 import type { Optimizer } from '../optim/optimizer';
 import { handleOf, wrap } from '../tensor';
-import { writeJsonAtomic } from '../util/fs';
+import { writeDirAtomic, writeJsonAtomic } from '../util/fs';
 import { TrainerState } from './state';
 import type { TrainTarget } from './target';
 import type { TrainingArguments } from './training-args';
@@ -24,41 +23,6 @@ export interface TrainingParts {
   scheduler: LRScheduler;
   state: TrainerState;
   args: TrainingArguments;
-}
-
-/**
- * Fills a staging folder beside `dir` and renames it to `dir`. `dir` is new (checkpoint-<step>):
- * after an interruption at any point it either exists complete or not at all. A stale staging
- * folder of a dead process is removed here.
- */
-async function writeDirAtomic(dir: string, write: (staging: string) => Promise<void>): Promise<void> {
-  const parent = path.dirname(dir);
-  await fs.promises.mkdir(parent, { recursive: true });
-  const base = path.basename(dir);
-  for (const entry of await fs.promises.readdir(parent)) {
-    const m = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.tmp-(\\d+)-`).exec(entry);
-    if (m && !isAlive(Number(m[1]))) await fs.promises.rm(path.join(parent, entry), { recursive: true, force: true });
-  }
-  const staging = path.join(parent, `.${base}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-  await fs.promises.mkdir(staging);
-  try {
-    await write(staging);
-    await fs.promises.rm(dir, { recursive: true, force: true });  // an older save of the same step
-    await fs.promises.rename(staging, dir);
-  } catch (err) {
-    await fs.promises.rm(staging, { recursive: true, force: true });
-    throw err;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function saveOptimizer(dir: string, optimizer: Optimizer): Promise<void> {

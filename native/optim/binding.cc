@@ -109,7 +109,7 @@ Napi::Value State(const Napi::CallbackInfo& info) {
   };
   for (auto& [name, state] : opt->state()) {
     // PyTorch keeps `step` as a float32 scalar tensor; so does the saved state.
-    add(name + ".step", at::full({}, static_cast<double>(state.step), at::kFloat));
+    if (opt->keeps_step()) add(name + ".step", at::full({}, static_cast<double>(state.step), at::kFloat));
     for (auto& [buffer, t] : state.buffers) add(name + "." + buffer, t);
   }
   Napi::Object out = Napi::Object::New(env);

@@ -44,8 +44,11 @@ void Optimizer::ZeroGrad(bool set_to_none) {
       if (set_to_none) {
         p.mutable_grad() = at::Tensor();
       } else {
+        // PyTorch's zero_grad(set_to_none=False): a grad with history is detached first.
         at::NoGradGuard no_grad;
-        p.mutable_grad().detach_().zero_();
+        at::Tensor& g = p.mutable_grad();
+        if (g.grad_fn()) g = g.detach();
+        g.zero_();
       }
     }
 }

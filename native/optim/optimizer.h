@@ -41,6 +41,8 @@ class Optimizer {
   explicit Optimizer(std::vector<ParamGroup> groups);
   virtual ~Optimizer() = default;
   virtual const char* kind() const = 0;
+  // Whether the state dict holds a `step` per parameter (AdamW does; SGD does not).
+  virtual bool keeps_step() const { return true; }
 
   // Updates every parameter with a defined gradient; parameters without one are skipped and get
   // no state, as in torch.optim (frozen parameters cost nothing).
@@ -81,6 +83,7 @@ class SGD : public Optimizer {
  public:
   using Optimizer::Optimizer;
   const char* kind() const override { return "sgd"; }
+  bool keeps_step() const override { return false; }
 
  protected:
   void UpdateGroup(const ParamGroup& group, const std::vector<at::Tensor>& params,
