@@ -44,8 +44,9 @@ void Chunk(const at::Tensor& h, const at::Tensor& weight, const at::Tensor& bias
 }
 
 struct LinearCrossEntropyFunction : public torch::autograd::Function<LinearCrossEntropyFunction> {
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& bias,
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& maybe_bias,
                             const at::Tensor& labels) {
+    at::Tensor bias = maybe_bias.numel() > 0 ? maybe_bias : at::Tensor();
     int64_t n = hidden.size(0), vocab = weight.size(0);
     // PyTorch's mean over zero targets is 0/0 = nan; so is this.
     double count = static_cast<double>(labels.ne(kIgnore).sum().item<int64_t>());
@@ -85,7 +86,10 @@ at::Tensor LinearCrossEntropy(const at::Tensor& hidden, const at::Tensor& weight
               hidden.sizes(), " does not fit weight ", weight.sizes());
   TORCH_CHECK(labels.dim() == 1 && labels.size(0) == hidden.size(0), "LinearCrossEntropy: labels ", labels.sizes(),
               " do not match hidden ", hidden.sizes());
-  return LinearCrossEntropyFunction::apply(hidden, weight, bias, labels.to(at::kLong));
+  // libtorch 1.13's Function::apply cannot take an undefined tensor (VariableInfo reads its
+  // device): no bias travels as an empty one.
+  at::Tensor b = bias.defined() ? bias : at::empty({0}, weight.options().requires_grad(false));
+  return LinearCrossEntropyFunction::apply(hidden, weight, b, labels.to(at::kLong));
 }
 
 }  // namespace peft
