@@ -17,6 +17,19 @@ import type { TrainingArguments } from './training-args';
 export const PREFIX_CHECKPOINT_DIR = 'checkpoint';
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
 
+/**
+ * What transformers keeps only in memory, saved so that a resumed run logs exactly what the
+ * uninterrupted run logged: the loss accumulated since the last log, the total behind train_loss,
+ * and whether the epoch-end work (evaluation, logging, saving) of a checkpoint's step was done.
+ */
+export interface LoopProgress {
+  trLoss: number;
+  totalLossScalar: number;
+  lastLoggedStep: number;
+  epochEndDone: boolean;
+}
+const PROGRESS_FILE = 'node_peft_progress.json';
+
 export interface TrainingParts {
   target: TrainTarget;
   optimizer: Optimizer;
@@ -33,7 +46,7 @@ async function saveOptimizer(dir: string, optimizer: Optimizer): Promise<void> {
 }
 
 /** Writes checkpoint-<globalStep> in outputDir; returns its path. */
-export async function saveCheckpoint(parts: TrainingParts): Promise<string> {
+export async function saveCheckpoint(parts: TrainingParts, progress?: LoopProgress): Promise<string> {
   const dir = path.join(parts.args.outputDir, `${PREFIX_CHECKPOINT_DIR}-${parts.state.globalStep}`);
   await writeDirAtomic(dir, async (staging) => {
     await parts.target.save(staging);
@@ -44,6 +57,10 @@ export async function saveCheckpoint(parts: TrainingParts): Promise<string> {
       const rng = wrap(native.rngGetState(null));
       await saveSafetensors(path.join(staging, 'rng_state.safetensors'), { cpu: rng });
       rng.dispose();
+      if (progress) {
+        const p = progress;
+        await writeJsonAtomic(path.join(staging, PROGRESS_FILE), { tr_loss: p.trLoss, total_loss_scalar: p.totalLossScalar, globalstep_last_logged: p.lastLoggedStep, epoch_end_done: p.epochEndDone });
+      }
     }
     // The state names its own folder as the best checkpoint when it is: use the final path.
     await writeJsonAtomic(path.join(staging, 'trainer_state.json'), parts.state.toJSON());
@@ -65,6 +82,15 @@ export async function loadCheckpoint(dir: string, parts: Omit<TrainingParts, 'st
   const sched = JSON.parse(await fs.promises.readFile(path.join(dir, 'scheduler.json'), 'utf8'));
   parts.scheduler.loadStateDict({ lastEpoch: sched.last_epoch, baseLrs: sched.base_lrs });
   return TrainerState.load(path.join(dir, 'trainer_state.json'));
+}
+
+/** The loop's progress saved with a checkpoint, or null (a checkpoint written by transformers). */
+export function loadProgress(dir: string): LoopProgress | null {
+  const file = path.join(dir, PROGRESS_FILE);
+  if (!fs.existsSync(file)) return null;
+  const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const num = (k: string) => (typeof p[k] === 'number' ? p[k] : (() => { throw new TypeError(`${file}: '${k}' should be a number`); })());
+  return { trLoss: num('tr_loss'), totalLossScalar: num('total_loss_scalar'), lastLoggedStep: num('globalstep_last_logged'), epochEndDone: p.epoch_end_done === true };
 }
 
 /** Puts back the CPU generator's state saved with a checkpoint (dropout masks continue as before). */

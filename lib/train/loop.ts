@@ -8,7 +8,7 @@ import type { Optimizer } from '../optim/optimizer';
 import type { BatchSource } from './batches';
 import type { CallbackEventName, CallbackHandler } from './callbacks';
 import { disposeBatch } from './collator';
-import { loadRngState, rotateCheckpoints, saveCheckpoint } from './checkpoint';
+import { loadProgress, loadRngState, rotateCheckpoints, saveCheckpoint } from './checkpoint';
 import type { TrainerControl, TrainerState } from './state';
 import { trainingStep } from './step';
 import type { TrainTarget } from './target';
@@ -59,10 +59,21 @@ export class TrainingLoop {
   #nonEmbedding: number;
   #interrupted = false;
   #lastCheckpoint: string | null = null;
+  #inEpochEnd = false;
 
   constructor(private readonly p: LoopParts) {
     this.#lastLoggedStep = p.state.globalStep;
     this.#nonEmbedding = p.target.nonEmbeddingParameters();
+  }
+
+  /** Continues the running sums of a checkpoint (node-peft's; transformers restarts them at 0). */
+  #restore(checkpoint: string): boolean {
+    const progress = loadProgress(checkpoint);
+    if (!progress) return true;
+    this.#trLoss = progress.trLoss;
+    this.#totalLossScalar = progress.totalLossScalar;
+    this.#lastLoggedStep = progress.lastLoggedStep;
+    return progress.epochEndDone;
   }
 
   /** Asks the loop to stop after the current optimizer step, with a checkpoint (SIGINT). */
@@ -77,21 +88,33 @@ export class TrainingLoop {
     let skip = start.stepsTrainedInEpoch;
     // transformers replays the sampler over finished epochs (list(sampler)) so the next epoch's order is the one it would have had.
     if (!this.p.args.ignoreDataSkip) for (let e = 0; e < start.epochsTrained; e++) this.p.source.skipEpoch();
+    const epochEndDone = start.checkpoint ? this.#restore(start.checkpoint) : true;
     for (let epoch = start.epochsTrained; epoch < numTrainEpochs; epoch++) {
+      if (epoch === start.epochsTrained && start.checkpoint && skip === 0) {
+        await loadRngState(start.checkpoint);
+        // A checkpoint written at the last step of an epoch, before that epoch's end (evaluation,
+        // logging): finish it as the uninterrupted run did.
+        if (!epochEndDone && epoch > 0) await this.#epochEnd();
+      }
       native.drawGlobalSeed();  // iter(DataLoader) draws its base seed from the global generator
-      if (epoch === start.epochsTrained && start.checkpoint && skip === 0) await loadRngState(start.checkpoint);
       this.p.control.newEpoch();
       await this.#event('onEpochBegin');
       await this.#epoch(epoch, skip, start.checkpoint);
       skip = 0;
-      await this.#event('onEpochEnd');
-      await this.#maybeLogSaveEvaluate();
+      await this.#epochEnd();
       if (this.p.control.shouldTrainingStop || this.#interrupted) break;
     }
     this.#totalLossScalar += this.#trLoss;
     this.#storeFlos();
     const steps = Math.max(this.p.state.globalStep, 1);
     return { interrupted: this.#interrupted, lastCheckpoint: this.#lastCheckpoint, trainLoss: this.#totalLossScalar / steps };
+  }
+
+  async #epochEnd(): Promise<void> {
+    this.#inEpochEnd = true;
+    await this.#event('onEpochEnd');
+    await this.#maybeLogSaveEvaluate();
+    this.#inEpochEnd = false;
   }
 
   async #epoch(epoch: number, skip: number, checkpoint: string | null): Promise<void> {
@@ -184,7 +207,9 @@ export class TrainingLoop {
         state.bestModelCheckpoint = dir;
       }
     }
-    this.#lastCheckpoint = await saveCheckpoint(this.p);
+    this.#storeFlos();  // transformers' _save_checkpoint stores the flos first
+    const progress = { trLoss: this.#trLoss, totalLossScalar: this.#totalLossScalar, lastLoggedStep: this.#lastLoggedStep, epochEndDone: this.#inEpochEnd };
+    this.#lastCheckpoint = await saveCheckpoint(this.p, progress);
     await rotateCheckpoints(args, state.bestModelCheckpoint);
   }
 }
