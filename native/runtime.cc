@@ -21,6 +21,10 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = ToInt(info[0], "threads");
   if (n < 1) throw TorchError(info.Env(), "setNumThreads: expected a positive integer, got " + std::to_string(n));
   at::set_num_threads(static_cast<int>(n));
+  // OpenBLAS (Debian's pthreads build) keeps its own pool for GEMM, sized to the cores and deaf to
+  // OpenMP's setting: without this, "1 thread" still ran every matmul on all cores.
+  using SetBlasThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetBlasThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
