@@ -3,6 +3,7 @@
 #include <ATen/core/Reduction.h>
 
 #include "common.h"
+#include "nn/dropout.h"
 
 namespace peft {
 namespace {
@@ -239,7 +240,7 @@ Napi::Value Gelu(const Napi::CallbackInfo& info) {
   return FromTensor(info.Env(), at::gelu(ToTensor(info[0]), approximate));
 }
 Napi::Value Dropout(const Napi::CallbackInfo& info) {
-  return FromTensor(info.Env(), at::dropout(ToTensor(info[0]), info[1].As<Napi::Number>().DoubleValue(), ToBool(info[2], false)));
+  return FromTensor(info.Env(), DropoutFn(ToTensor(info[0]), info[1].As<Napi::Number>().DoubleValue(), ToBool(info[2], false)));
 }
 Napi::Value Clamp(const Napi::CallbackInfo& info) {
   c10::optional<at::Scalar> lo, hi;

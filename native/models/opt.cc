@@ -52,7 +52,7 @@ struct OPTAttention : Module {
     // transformers clamps at finfo.min: fully masked rows (left padding) become uniform, not NaN.
     scores = at::clamp_min(scores, MaskValue(scores.scalar_type()));
     at::Tensor probs = scores.scalar_type() == at::kHalf ? at::softmax(scores, -1, at::kFloat).to(at::kHalf) : at::softmax(scores, -1);
-    probs = at::dropout(probs, dropout, training_ && dropout > 0);
+    probs = DropoutFn(probs, dropout, training_);
     at::Tensor context = at::matmul(probs, v).transpose(1, 2).reshape({h.size(0), h.size(1), heads * head_dim});
     return RunChild(*this, "out_proj", context);
   }
@@ -69,7 +69,7 @@ struct OPTDecoderLayer : Module {
     RegisterModule("fc2", std::make_shared<Linear>(c.ffn_dim, c.hidden_size, c.enable_bias, o));
     RegisterModule("final_layer_norm", std::make_shared<LayerNorm>(c.hidden_size, 1e-5, c.layer_norm_elementwise_affine, o));
   }
-  at::Tensor Drop(const at::Tensor& x) { return at::dropout(x, dropout, training_ && dropout > 0); }
+  at::Tensor Drop(const at::Tensor& x) { return DropoutFn(x, dropout, training_); }
   at::Tensor Forward(at::Tensor h, const at::Tensor& mask, at::Tensor* k_cache, at::Tensor* v_cache) {
     at::Tensor residual = h;
     if (pre_norm) h = RunChild(*this, "self_attn_layer_norm", h);
@@ -135,7 +135,7 @@ ModelOutputs OPTDecoder::Forward(const ModelInputs& in, KVCache* cache) {
   at::Tensor h = RunChild(*this, "embed_tokens", in.input_ids);
   if (Child("project_in")) h = RunChild(*this, "project_in", h);
   h = h + RunChild(*this, "embed_positions", positions);
-  h = at::dropout(h, config.dropout, training_ && config.dropout > 0);
+  h = DropoutFn(h, config.dropout, training_);
   at::Tensor additive = DecoderMask(mask, new_len, past, h.scalar_type());
   ModelOutputs out;
   const auto& layers = ChildAs<Module>("layers").children();

@@ -90,7 +90,7 @@ std::string LayerNorm::ExtraRepr() const {
 }
 
 at::Tensor Dropout::Forward(const at::Tensor& x) {
-  return training_ && p > 0 ? at::dropout(x, p, true) : x;
+  return DropoutFn(x, p, training_);
 }
 
 namespace {
@@ -114,6 +114,12 @@ at::Tensor Activation::Forward(const at::Tensor& x) {
   if (name == "gelu_new" || name == "gelu_pytorch_tanh") return at::gelu(x, "tanh");
   if (name == "silu" || name == "swish") return at::silu(x);
   return x;
+}
+
+at::Tensor DropoutFn(const at::Tensor& x, double p, bool train) {
+  if (!train || p <= 0) return x;
+  if (p >= 1) return x * 0.0;  // all dropped, as F.dropout(p=1) (native_dropout's scale would be inf)
+  return std::get<0>(at::native_dropout(x, p, train));
 }
 
 }  // namespace peft

@@ -1,6 +1,7 @@
 // The leaf modules HuggingFace's BERT and OPT are built from, with PyTorch's names and reprs.
 #pragma once
 
+#include "dropout.h"
 #include "module.h"
 
 namespace peft {
@@ -52,6 +53,7 @@ class LayerNorm : public InitModule {
  protected:
   ModulePtr ShallowCopy() const override { return std::make_shared<LayerNorm>(*this); }
 };
+
 
 class Dropout : public UnaryModule {
  public:
