@@ -3,7 +3,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { TorchError } from './errors';
+import { BusyError, TorchError } from './errors';
 import { checkLibtorch, explainLoadFailure } from './prebuild';
 import type { DType } from './dtype';
 
@@ -44,7 +44,7 @@ export interface NativeSafetensorsHeader {
 
 export interface Binding {
   addonVersion: string;
-  setErrorClass(ctor: new (message: string) => Error): void;
+  setErrorClass(ctor: new (message: string) => Error, busy?: new (message: string) => Error): void;
   // reading
   meta(t: T): TensorMeta;
   numel(t: T): number;
@@ -155,6 +155,12 @@ export interface Binding {
   moduleIsTraining(m: M): boolean;
   moduleRequiresGrad(m: M, on: boolean): void;
   moduleLoadParameters(m: M, weights: Record<string, T>, initStd: number): string[];
+  /** Throws BusyError while async work is in flight on the model (a change made from JS follows). */
+  moduleCheckIdle(m: M, operation: string): void;
+  moduleIsIdle(m: M): boolean;
+  /** A shared hold on the model across several async calls (a whole generate()); see moduleRelease. */
+  moduleHold(m: M, operation: string): NativeLease;
+  moduleRelease(lease: NativeLease): void;
   // models
   createModel(family: 'bert' | 'opt', head: string, config: Record<string, unknown>, dtype?: Opt<DType>, device?: Opt<string>): M;
   modelForward(m: M, inputs: NativeModelInputs): NativeModelOutputs;
@@ -251,6 +257,11 @@ export interface NativeStepResult {
   lr: number[];
 }
 
+/** A hold on a model (native/nn/guard.h), dropped by moduleRelease or when collected. */
+export interface NativeLease {
+  readonly __lease: unique symbol;
+}
+
 /** A key/value cache for one generation. */
 export interface NativeCache {
   readonly __cache: unique symbol;
@@ -342,7 +353,7 @@ function load(): Binding {
   } catch (err) {
     throw explainLoadFailure(err as Error, file);
   }
-  addon.setErrorClass(TorchError);
+  addon.setErrorClass(TorchError, BusyError);
   // libtorch defaults to one intra-op thread on some builds; use the cores this process may run on.
   addon.setNumThreads(Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
   // The dynamic loader may have found another libtorch release than the one compiled against.

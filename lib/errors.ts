@@ -6,6 +6,19 @@ export class TorchError extends Error {
   }
 }
 
+/**
+ * An operation refused because async work it would race with is still in flight: a structural
+ * change of a model (merge, setAdapter, to(), train(), ...) while forwards, generation or training
+ * steps run on it, or reading / clearing .grad while a backward pass runs. Nothing was changed;
+ * await the work named in the message, then retry.
+ */
+export class BusyError extends TorchError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BusyError';
+  }
+}
+
 /** Use of a Tensor (or model) after dispose(). */
 export class DisposedError extends TorchError {
   constructor(what = 'Tensor') {

@@ -1,7 +1,7 @@
 // node-peft: LoRA fine-tuning of language models from Node.js, on libtorch.
 export { Tensor } from './tensor';
 export type { Scalar, Operand, NestedArray } from './tensor';
-export { TorchError, DisposedError } from './errors';
+export { TorchError, DisposedError, BusyError } from './errors';
 export { DTYPES } from './dtype';
 export type { DType, Device, TypedArray } from './dtype';
 export * from './creation';

@@ -121,6 +121,11 @@ export class Tensor {
   set requiresGrad(value: boolean) { native.setRequiresGrad(this.#handle, expectBool('requiresGrad', value)); }
   requiresGrad_(value = true): this { this.requiresGrad = value; return this; }
   get isLeaf(): boolean { return native.meta(this.#handle).isLeaf; }
+  /**
+   * The gradient. Reading or setting it (and zeroGrad()) throws BusyError while any backward pass
+   * or optimizer update runs on a worker (backwardAsync(), a training step, optimizer.stepAsync()):
+   * one process-wide count, since a tensor cannot tell which graphs in flight reach it.
+   */
   get grad(): Tensor | null { const g = native.grad(this.#handle); return g ? wrap(g) : null; }
   set grad(value: Tensor | null) { native.setGrad(this.#handle, value === null ? null : handleOf(value, 'grad')); }
   /** Clears the gradient (PyTorch's zero_grad(set_to_none=True)). */

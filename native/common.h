@@ -14,6 +14,7 @@ namespace peft {
 // Per-environment state (worker_threads each load their own copy of the addon).
 struct AddonData {
   Napi::FunctionReference errorCtor;   // the TS TorchError class, handed over once at load
+  Napi::FunctionReference busyCtor;    // the TS BusyError class (busy.h), handed over with it
   Napi::FunctionReference tensorCtor;  // AddonTensor
   Napi::FunctionReference moduleCtor;  // AddonModule
 };

@@ -1,6 +1,7 @@
 // One error path: every exception that crosses into JS becomes the TS TorchError class.
 #include <c10/util/Exception.h>
 
+#include "busy.h"
 #include "common.h"
 
 namespace peft {
@@ -37,7 +38,16 @@ std::string DescribeException(std::exception_ptr error) {
 }
 
 Napi::Error Translate(Napi::Env env, std::exception_ptr error) {
-  return TorchError(env, DescribeException(error));
+  try {
+    std::rethrow_exception(error);
+  } catch (const BusyError& e) {
+    // Its own class, so that callers can tell "await and retry" from a failed operation.
+    AddonData& data = Data(env);
+    if (data.busyCtor.IsEmpty()) return TorchError(env, e.what());
+    return Napi::Error(env, data.busyCtor.New({Napi::String::New(env, e.what())}));
+  } catch (...) {
+    return TorchError(env, DescribeException(error));
+  }
 }
 
 }  // namespace peft

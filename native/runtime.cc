@@ -97,7 +97,10 @@ Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// .grad is written by backward passes on workers (busy.h): reading or replacing it meanwhile would
+// race with them, so both wait for none to be in flight.
 Napi::Value Grad(const Napi::CallbackInfo& info) {
+  CheckGradientsIdle("reading .grad");
   return FromTensor(info.Env(), ToTensor(info[0]).grad());
 }
 
@@ -105,6 +108,7 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
 Napi::Value SetGrad(const Napi::CallbackInfo& info) {
   at::Tensor t = ToTensor(info[0]);
   c10::optional<at::Tensor> grad = ToOptionalTensor(info[1]);
+  CheckGradientsIdle(grad ? "setting .grad" : "zeroGrad()");
   t.mutable_grad() = grad ? *grad : at::Tensor();
   return info.Env().Undefined();
 }
@@ -112,6 +116,7 @@ Napi::Value SetGrad(const Napi::CallbackInfo& info) {
 // backward(t, gradient?, retainGraph)
 Napi::Value Backward(const Napi::CallbackInfo& info) {
   c10::optional<at::Tensor> gradient = ToOptionalTensor(info[1]);
+  CheckNoUpdate("backward()");
   ToTensor(info[0]).backward(gradient ? *gradient : at::Tensor(), ToBool(info[2], false));
   return info.Env().Undefined();
 }
@@ -120,10 +125,11 @@ Napi::Value BackwardAsync(const Napi::CallbackInfo& info) {
   at::Tensor t = ToTensor(info[0]);
   at::Tensor gradient = ToOptionalTensor(info[1]).value_or(at::Tensor());
   bool retain = ToBool(info[2], false);
+  CheckNoUpdate("backwardAsync()");
   return PromiseWorker<bool>::Start(
       info.Env(), "node-peft:backward",
       [t, gradient, retain]() { t.backward(gradient, retain); return true; },
-      [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+      [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); }, HoldGradients(GradientWork::kBackward));
 }
 
 Napi::Value MatmulAsync(const Napi::CallbackInfo& info) {

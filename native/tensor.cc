@@ -314,8 +314,10 @@ Napi::Value ExternalMemory(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
 }
 
+// setErrorClass(TorchError, BusyError?)
 Napi::Value SetErrorClassFn(const Napi::CallbackInfo& info) {
   Data(info.Env()).errorCtor = Napi::Persistent(info[0].As<Napi::Function>());
+  if (info[1].IsFunction()) Data(info.Env()).busyCtor = Napi::Persistent(info[1].As<Napi::Function>());
   return info.Env().Undefined();
 }
 

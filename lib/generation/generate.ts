@@ -67,8 +67,21 @@ function chooseNext(logits: Tensor, ids: Tensor, s: Settings): { next: Tensor; s
   return { next: scores.softmax(-1).multinomial(1).squeeze(1), scores };
 }
 
-/** [async] Generates up to maxNewTokens after inputIds; returns [batch, input + new] ids. */
+/**
+ * [async] Generates up to maxNewTokens after inputIds; returns [batch, input + new] ids. The model
+ * is held from the call until the promise settles: structural changes (setAdapter, merge, to(),
+ * ...) fail with BusyError meanwhile, so every token comes from the same model.
+ */
 export async function generate(model: PreTrainedModel, inputIds: Tensor, options?: GenerationOptions): Promise<{ sequences: Tensor; scores?: Tensor[] }> {
+  const lease = native.moduleHold(moduleHandle(model), 'generate()');
+  try {
+    return await generateHeld(model, inputIds, options);
+  } finally {
+    native.moduleRelease(lease);
+  }
+}
+
+async function generateHeld(model: PreTrainedModel, inputIds: Tensor, options?: GenerationOptions): Promise<{ sequences: Tensor; scores?: Tensor[] }> {
   const o = expectOptions('generate', options, OPTION_NAMES);
   handleOf(inputIds, 'generate(inputIds)');
   if (inputIds.ndim !== 2) invalid('generate(inputIds)', 'a [batch, seq_len] tensor', inputIds.shape);

@@ -133,7 +133,11 @@ export abstract class PreTrainedModel extends Module {
     return result;
   }
 
-  /** [async] The forward pass on a worker thread. */
+  /**
+   * [async] The forward pass on a worker thread. Any number of forwards may run at once; while
+   * one is in flight, structural changes of the model (to(), train()/eval(), requiresGrad_(),
+   * merging or switching adapters, loading weights) throw BusyError instead of racing with it.
+   */
   async forward(inputs: ModelInputs): Promise<ModelOutput> {
     const out = await withCallerStack(native.modelForwardAsync(moduleHandle(this), this.#inputs(inputs)));
     return PreTrainedModel.#outputs(out);
@@ -144,7 +148,10 @@ export abstract class PreTrainedModel extends Module {
     return PreTrainedModel.#outputs(native.modelForward(moduleHandle(this), this.#inputs(inputs)));
   }
 
-  /** Converts parameters and buffers in place: to('bfloat16'), to('cuda'), to({dtype, device}). */
+  /**
+   * Converts parameters and buffers in place: to('bfloat16'), to('cuda'), to({dtype, device}).
+   * BusyError while async work (forwards, generation, training steps) runs on the model.
+   */
   to(target: DType | Device | { dtype?: DType; device?: Device }): this {
     const t = typeof target === 'string' ? (/^(cpu|cuda)/.test(target) ? { device: target as Device } : { dtype: target as DType }) : expectOptions('to', target, ['dtype', 'device']);
     native.moduleTo(moduleHandle(this), t.dtype ? checkDtype('to(dtype)', t.dtype) : null, t.device ? checkDevice('to(device)', t.device) : null);

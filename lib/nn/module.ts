@@ -17,6 +17,14 @@ export function moduleHandle(m: Module): NativeModule {
   return h;
 }
 
+/**
+ * Throws BusyError while async work (forwards, generation, training steps, backward passes) is in
+ * flight on the model `m` belongs to; for node-peft's own changes made from JS (copying weights).
+ */
+export function assertIdle(m: Module, operation: string): void {
+  native.moduleCheckIdle(moduleHandle(m), operation);
+}
+
 const OWN = new Set<string | symbol>();
 
 function childOf(handle: NativeModule, key: string): Module | number | undefined {
@@ -86,12 +94,16 @@ export class Module {
     return n;
   }
 
-  /** Sets requires_grad on every parameter of this subtree (freeze with false). */
+  /**
+   * Sets requires_grad on every parameter of this subtree (freeze with false). Throws BusyError
+   * while async work runs on the model (see README, Concurrency).
+   */
   requiresGrad_(requiresGrad = true): this {
     native.moduleRequiresGrad(moduleHandle(this), expectBool('requiresGrad_(requiresGrad)', requiresGrad));
     return this;
   }
 
+  /** Sets train/eval mode (dropout) on this subtree; BusyError while async work runs on the model. */
   train(mode = true): this { native.moduleTrain(moduleHandle(this), expectBool('train(mode)', mode)); return this; }
   eval(): this { return this.train(false); }
   get training(): boolean { return native.moduleIsTraining(moduleHandle(this)); }

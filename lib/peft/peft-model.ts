@@ -3,9 +3,10 @@
 import fs from 'fs';
 import path from 'path';
 import { native } from '../binding';
+import { BusyError } from '../errors';
 import { loadSafetensors, loadTorchBin, saveSafetensors } from '../io';
 import type { ModelInputs, ModelOutput, PreTrainedModel } from '../models/pretrained';
-import { moduleHandle } from '../nn/module';
+import { assertIdle, moduleHandle } from '../nn/module';
 import { noGrad } from '../scope';
 import type { Tensor } from '../tensor';
 import { writeDirAtomic, writeJsonAtomic } from '../util/fs';
@@ -47,10 +48,11 @@ export class PeftModel {
     return native.moduleNamedModules(this.#handle).map(([name, type]) => ({ name, type }));
   }
 
-  /** Adds a new adapter (not made active: see setAdapter). */
+  /** Adds a new adapter (not made active: see setAdapter). BusyError while async work runs on the model. */
   addAdapter(adapterName: string, config: LoraConfig): void {
     if (typeof adapterName !== 'string' || !/^[A-Za-z0-9_-]+$/.test(adapterName)) invalid('adapterName', 'a name of letters, digits, _ or -', adapterName);
     if (this.peftConfig.has(adapterName)) throw new Error(`adapter '${adapterName}' already exists`);
+    assertIdle(this.baseModel, 'addAdapter()');  // before the config is touched: nothing changes when busy
     if (config.taskType === TaskType.SEQ_CLS) {
       config.modulesToSave = config.modulesToSave === null ? [...CLASSIFIER_MODULES] : [...new Set([...config.modulesToSave, ...CLASSIFIER_MODULES])];
     }
@@ -94,14 +96,15 @@ export class PeftModel {
   get activeAdapters(): string[] { return [...this.#active]; }
   get activeAdapter(): string { return this.#active[0]; }
 
-  /** Makes the named adapter(s) the active ones. */
+  /** Makes the named adapter(s) the active ones. BusyError while async work runs on the model. */
   setAdapter(adapterName: string | string[]): void {
     const names = [adapterName].flat();
     for (const n of names) if (!this.peftConfig.has(n)) throw new Error(`adapter '${n}' does not exist (loaded: ${[...this.peftConfig.keys()].join(', ')})`);
+    native.loraSetActive(this.#handle, names);  // first: it throws BusyError before anything changed
     this.#active = names;
-    native.loraSetActive(this.#handle, names);
   }
 
+  /** Deletes an adapter (a merged one must be unmerged first). BusyError while async work runs on the model. */
   deleteAdapter(adapterName: string): void {
     if (!this.peftConfig.has(adapterName)) throw new Error(`adapter '${adapterName}' does not exist`);
     native.loraDeleteAdapter(this.#handle, adapterName);
@@ -110,21 +113,36 @@ export class PeftModel {
     native.loraSetActive(this.#handle, this.#active);
   }
 
-  /** Runs fn with every adapter disabled (the base model's outputs); re-enables afterwards. */
+  /**
+   * Runs fn with every adapter disabled (the base model's outputs) and re-enables them afterwards;
+   * for an async fn, once its promise has settled and the work it started has finished. Disabling
+   * undoes merges. BusyError when async work is in flight on the model at the call, or when a
+   * synchronous fn leaves some in flight (return its promise instead).
+   */
   disableAdapter<R>(fn: () => R): R {
     native.loraSetDisabled(this.#handle, true);
     let result: R;
     try {
       result = fn();
     } catch (err) {
-      native.loraSetDisabled(this.#handle, false);
+      void this.#enableWhenIdle();
       throw err;
     }
-    if (result instanceof Promise) {
-      return result.finally(() => native.loraSetDisabled(this.#handle, false)) as R;
+    if (result instanceof Promise) return result.finally(() => this.#enableWhenIdle()) as R;
+    if (!native.moduleIsIdle(this.#handle)) {
+      void this.#enableWhenIdle();
+      throw new BusyError('disableAdapter(fn): fn returned while async work it started is still in flight on the model; return its promise from fn (the adapters are re-enabled once that work has finished)');
     }
     native.loraSetDisabled(this.#handle, false);
     return result;
+  }
+
+  // Re-enables the adapters now when nothing is in flight, else once it has finished: work started
+  // inside the scope runs with adapters disabled to its end. Polled (1 ms): the JS thread cannot
+  // wait on the workers, and the guard has no way to call back into JS when it drains.
+  async #enableWhenIdle(): Promise<void> {
+    while (!native.moduleIsIdle(this.#handle)) await new Promise((resolve) => setTimeout(resolve, 1));
+    native.loraSetDisabled(this.#handle, false);
   }
 
   // ---- forward ----
@@ -139,7 +157,12 @@ export class PeftModel {
   eval(): this { return this.train(false); }
 
   // ---- merging ----
-  /** Adds the adapters' B·A·scaling into the base weights (safeMerge checks for NaN/inf first). */
+  /**
+   * Adds the adapters' B·A·scaling into the base weights (safeMerge checks for NaN/inf first).
+   * Like every structural change (unmerge, mergeAndUnload, unload, add/set/delete/disableAdapter,
+   * to(), train()/eval(), requiresGrad_(), loading weights), throws BusyError while forwards,
+   * generation or training steps are in flight on the model: await them first.
+   */
   merge(adapterNames?: string[], options?: { safeMerge?: boolean }): void {
     const o = expectOptions('merge', options, ['safeMerge']);
     native.loraMerge(this.#handle, adapterNames ?? this.#active, expectBool('safeMerge', o.safeMerge ?? false));
@@ -151,6 +174,7 @@ export class PeftModel {
   mergeAndUnload(options?: { safeMerge?: boolean; adapterNames?: string[] }): PreTrainedModel {
     const o = expectOptions('mergeAndUnload', options, ['safeMerge', 'adapterNames']);
     const names = o.adapterNames ?? this.#active;
+    assertIdle(this.baseModel, 'mergeAndUnload()');  // one name for the two native steps below
     if (o.safeMerge) native.loraMerge(this.#handle, names, true);
     native.loraUnload(this.#handle, !o.safeMerge, names);
     this.peftConfig.clear();
@@ -158,6 +182,7 @@ export class PeftModel {
   }
   /** Removes every LoRA module without merging and returns the base model. */
   unload(): PreTrainedModel {
+    assertIdle(this.baseModel, 'unload()');
     native.loraUnmerge(this.#handle);
     native.loraUnload(this.#handle, false, []);
     this.peftConfig.clear();
@@ -221,35 +246,48 @@ export class PeftModel {
     });
   }
 
-  /** [async] Loads an adapter folder (PEFT's files, any version) under adapterName. */
+  /**
+   * [async] Loads an adapter folder (PEFT's files, any version) under adapterName. The files are
+   * read first; the adapter is added and filled in one synchronous step after that, so a forward
+   * started meanwhile makes it fail with BusyError before anything changed.
+   */
   async loadAdapter(dir: string, adapterName: string, options?: { isTrainable?: boolean }): Promise<void> {
     const o = expectOptions('loadAdapter', options, ['isTrainable']);
     const trainable = expectBool('isTrainable', o.isTrainable ?? false);
     const config = LoraConfig.fromPretrained(dir);
     config.inferenceMode = !trainable;
-    this.addAdapter(adapterName, config);
+    const weights = await readAdapterWeights(dir);
     try {
-      await this.#loadWeights(dir, adapterName);
-    } catch (err) {
-      this.deleteAdapter(adapterName);
-      throw err;
+      this.addAdapter(adapterName, config);
+      try {
+        this.#fillWeights(weights, adapterName);
+      } catch (err) {
+        this.deleteAdapter(adapterName);
+        throw err;
+      }
+    } finally {
+      weights.tensors.forEach((t) => t.dispose());
     }
   }
 
   /**
    * [async] Loads an adapter folder's weights into an existing adapter, keeping its config and
    * trainability (PEFT's set_peft_model_state_dict); for resuming training and loading the best
-   * checkpoint.
+   * checkpoint. BusyError when async work runs on the model once the file is read.
    */
-  loadAdapterWeights(dir: string, adapterName = this.activeAdapter): Promise<void> {
+  async loadAdapterWeights(dir: string, adapterName = this.activeAdapter): Promise<void> {
     if (!this.peftConfig.has(adapterName)) throw new Error(`adapter '${adapterName}' does not exist`);
-    return this.#loadWeights(dir, adapterName);
+    const weights = await readAdapterWeights(dir);
+    try {
+      this.#fillWeights(weights, adapterName);
+    } finally {
+      weights.tensors.forEach((t) => t.dispose());
+    }
   }
 
-  async #loadWeights(dir: string, adapterName: string): Promise<void> {
-    const file = ['adapter_model.safetensors', 'adapter_model.bin'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
-    if (!file) throw new Error(`no adapter weights in ${dir}: expected adapter_model.safetensors or adapter_model.bin`);
-    const { tensors } = file.endsWith('.safetensors') ? await loadSafetensors(file) : await loadTorchBin(file);
+  // Synchronous, so that no forward can start between the busy check and the last copy.
+  #fillWeights({ file, tensors }: AdapterWeights, adapterName: string): void {
+    assertIdle(this.baseModel, 'loading adapter weights');
     const params = new Map(this.#adapterTensors(adapterName));
     const copies = `.modules_to_save.${adapterName}.`;
     const wrapped = new Set([...params.keys()].filter((n) => n.includes(copies)).map((n) => n.slice(0, n.indexOf(copies))));
@@ -278,11 +316,28 @@ export class PeftModel {
     const trainable = expectBool('isTrainable', o.isTrainable ?? false);
     const config = LoraConfig.fromPretrained(dir);
     config.inferenceMode = !trainable;
-    const peft = new PeftModel(model, config, o.adapterName ?? 'default');
-    await peft.#loadWeights(dir, peft.activeAdapter);
-    if (!trainable) peft.eval();
-    return peft;
+    const weights = await readAdapterWeights(dir);
+    try {
+      const peft = new PeftModel(model, config, o.adapterName ?? 'default');
+      peft.#fillWeights(weights, peft.activeAdapter);
+      if (!trainable) peft.eval();
+      return peft;
+    } finally {
+      weights.tensors.forEach((t) => t.dispose());
+    }
   }
+}
+
+interface AdapterWeights {
+  file: string;
+  tensors: Map<string, Tensor>;
+}
+
+async function readAdapterWeights(dir: string): Promise<AdapterWeights> {
+  const file = ['adapter_model.safetensors', 'adapter_model.bin'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+  if (!file) throw new Error(`no adapter weights in ${dir}: expected adapter_model.safetensors or adapter_model.bin`);
+  const { tensors } = file.endsWith('.safetensors') ? await loadSafetensors(file) : await loadTorchBin(file);
+  return { file, tensors };
 }
 
 /** PEFT's get_peft_model: injects the adapter, freezes everything else, returns the PeftModel. */

@@ -4,7 +4,7 @@
 import fs from 'fs';
 import path from 'path';
 import { loadStateDict } from '../io';
-import { moduleHandle } from '../nn/module';
+import { assertIdle, moduleHandle } from '../nn/module';
 import type { PreTrainedModel } from '../models/pretrained';
 import { PeftModel } from '../peft/peft-model';
 import { noGrad } from '../scope';
@@ -37,6 +37,7 @@ async function loadFull(model: PreTrainedModel, dir: string): Promise<void> {
   const own = model.stateDict();
   const missing = [...own.keys()].filter((k) => !tensors.has(k) && model.namedParameters().some(([n]) => n === k));
   if (missing.length > 0) throw new Error(`checkpoint ${dir} lacks ${missing.length} parameters of the model, e.g. ${missing.slice(0, 3).join(', ')}`);
+  assertIdle(model, 'loading a checkpoint');  // the copies below run without a break: no forward can start between
   noGrad(() => {
     for (const [key, t] of tensors) {
       const target = own.get(key);

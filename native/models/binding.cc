@@ -72,21 +72,25 @@ Napi::Value CreateModel(const Napi::CallbackInfo& info) {
 
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   ModulePtr model = ToModule(info[0]);
+  model->guard().CheckReadable("forwardSync()");  // runs on this thread: no hold needed
   return FromOutputs(info.Env(), RunForward(*model, ToInputs(info[1].As<Napi::Object>())));
 }
 
 Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
   ModulePtr model = ToModule(info[0]);  // the shared_ptr keeps the model alive while the worker runs
   ModelInputs in = ToInputs(info[1].As<Napi::Object>());
+  // Held until the result is delivered: no structural change can free or rewrite what it reads.
+  Lease hold = model->guard().Hold(ModelWork::kForward, "forward()");
   return PromiseWorker<ModelOutputs>::Start(
       info.Env(), "node-peft:forward", [model, in]() { return RunForward(*model, in); },
-      [](Napi::Env env, ModelOutputs& out) { return FromOutputs(env, out); });
+      [](Napi::Env env, ModelOutputs& out) { return FromOutputs(env, out); }, std::move(hold));
 }
 
 // moduleTo(model, dtype?, device?): converts parameters (floating ones only for dtype) and
 // buffers in place, keeping every tensor's identity so tied weights stay tied.
 Napi::Value ModuleTo(const Napi::CallbackInfo& info) {
   ModulePtr model = ToModule(info[0]);
+  model->guard().CheckIdle("to()");
   c10::optional<at::ScalarType> dtype;
   if (info[1].IsString()) dtype = ToDtype(info[1]);
   c10::optional<c10::Device> device;
@@ -122,10 +126,14 @@ Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
   ModelInputs in;
   in.input_ids = ToTensor(info[2], "inputIds");
   in.attention_mask = ToTensor(info[3], "attentionMask");
-  return QueueTensor(info.Env(), "node-peft:generate", [model, cache, in]() {
-    at::NoGradGuard guard;  // generation never needs a graph
-    return OPTNextTokenLogits(*model, in, *cache);
-  });
+  Lease hold = model->guard().Hold(ModelWork::kGenerationStep, "generate()");
+  return QueueTensor(
+      info.Env(), "node-peft:generate",
+      [model, cache, in]() {
+        at::NoGradGuard guard;  // generation never needs a graph
+        return OPTNextTokenLogits(*model, in, *cache);
+      },
+      std::move(hold));
 }
 
 }  // namespace

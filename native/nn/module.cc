@@ -53,6 +53,7 @@ ModulePtr Module::Child(const std::string& name) const {
 void Module::ReplaceChild(const std::string& name, ModulePtr child) {
   for (auto& [n, c] : children_)
     if (n == name) {
+      child->ShareGuard(guard_);
       c = std::move(child);
       return;
     }
@@ -136,9 +137,17 @@ void Module::Train(bool on) {
   for (auto& [name, child] : children_) child->Train(on);
 }
 
+void Module::ShareGuard(const std::shared_ptr<ModelGuard>& guard) {
+  guard_ = guard;
+  for (auto& [name, child] : children_) child->ShareGuard(guard);
+}
+
 ModulePtr Module::Clone() const {
   CloneMemo memo;
-  return CloneWith(memo);
+  ModulePtr copy = CloneWith(memo);
+  // A copy is a tree of its own until it is registered somewhere (then it adopts that guard).
+  copy->ShareGuard(std::make_shared<ModelGuard>());
+  return copy;
 }
 
 namespace {

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "guard.h"
+
 namespace peft {
 
 class Module;
@@ -48,6 +50,7 @@ class Module {
     // this is where a module learns how to copy itself without every model struct saying so.
     if constexpr (std::is_same_v<M, Module> || std::is_copy_constructible_v<M>)
       if (!child->copier_ && typeid(*child) == typeid(M)) child->copier_ = &ShallowCopyOf<M>;
+    child->ShareGuard(guard_);
     children_.emplace_back(name, child);
     return child;
   }
@@ -71,6 +74,11 @@ class Module {
 
   void Train(bool on);
   bool training() const { return training_; }
+
+  // ---- concurrency (guard.h) ----
+  // The guard of the tree this module is in: a module adopts its parent's when it is registered
+  // or swapped in, so every module of a model (and every JS handle on one) finds the same guard.
+  ModelGuard& guard() const { return *guard_; }
 
   // ---- copies and wrappers ----
   // A deep copy, as copy.deepcopy(module) (what PEFT's modules_to_save makes): the same concrete
@@ -103,16 +111,22 @@ class Module {
     else return std::make_shared<M>(static_cast<const M&>(m));
   }
 
+  // For a wrapper built around a module that is already in a tree (LoRA, modules_to_save): the
+  // wrapper joins that tree before it registers the module, so the module never leaves it.
+  void JoinTreeOf(const Module& member) { guard_ = member.guard_; }
+
   bool training_ = true;
 
  private:
   void CollectParameters(const std::string& prefix, NamedTensors& out, std::vector<const void*>* seen) const;
+  void ShareGuard(const std::shared_ptr<ModelGuard>& guard);
 
   std::string type_;
   NamedTensors params_;
   NamedTensors buffers_;
   std::vector<std::pair<std::string, ModulePtr>> children_;
   ModulePtr (*copier_)(const Module&) = nullptr;
+  std::shared_ptr<ModelGuard> guard_ = std::make_shared<ModelGuard>();
 };
 
 // A module that maps one tensor to one tensor (Linear, LayerNorm, Dropout, LoRA Linear, ...).

@@ -86,8 +86,11 @@ Napi::Value TypeName(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), ToModule(info[0])->type());
 }
 
+// train()/eval() flips dropout, which a forward in flight reads layer by layer.
 Napi::Value SetTraining(const Napi::CallbackInfo& info) {
-  ToModule(info[0])->Train(ToBool(info[1], true));
+  ModulePtr m = ToModule(info[0]);
+  m->guard().CheckIdle("train() / eval()");
+  m->Train(ToBool(info[1], true));
   return info.Env().Undefined();
 }
 
@@ -98,7 +101,9 @@ Napi::Value IsTraining(const Napi::CallbackInfo& info) {
 // requiresGrad_(module, flag): every parameter of the subtree (freezing for partial fine-tuning).
 Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
   bool flag = ToBool(info[1], true);
-  for (auto& [name, t] : ToModule(info[0])->NamedParameters()) t.requires_grad_(flag);
+  ModulePtr m = ToModule(info[0]);
+  m->guard().CheckIdle("requiresGrad_()");
+  for (auto& [name, t] : m->NamedParameters()) t.requires_grad_(flag);
   return info.Env().Undefined();
 }
 
@@ -122,6 +127,7 @@ void FillParameter(Napi::Env env, at::Tensor& param, const std::string& key, con
 Napi::Value LoadParameters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("loading weights");
   Napi::Object weights = info[1].As<Napi::Object>();
   double std = info[2].As<Napi::Number>().DoubleValue();
   std::vector<std::pair<std::string, ModulePtr>> leaves;
@@ -151,6 +157,29 @@ Napi::Value LoadParameters(const Napi::CallbackInfo& info) {
   return missing;
 }
 
+Napi::Value IsIdle(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ToModule(info[0])->guard().IsIdle());
+}
+
+// moduleCheckIdle(m, operation): for changes made from JS (copying weights into parameters).
+Napi::Value CheckIdle(const Napi::CallbackInfo& info) {
+  ToModule(info[0])->guard().CheckIdle(info[1].As<Napi::String>().Utf8Value());
+  return info.Env().Undefined();
+}
+
+// moduleHold(m, operation) -> lease: a shared hold across several async calls (a whole
+// generate()), dropped by moduleRelease or, failing that, when the lease is collected.
+Napi::Value Hold(const Napi::CallbackInfo& info) {
+  Lease lease = ToModule(info[0])->guard().Hold(ModelWork::kGenerate, info[1].As<Napi::String>().Utf8Value());
+  return Napi::External<Lease>::New(info.Env(), new Lease(std::move(lease)), [](Napi::Env, Lease* l) { delete l; });
+}
+
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) throw TorchError(info.Env(), "expected a module lease");
+  info[0].As<Napi::External<Lease>>().Data()->reset();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterModules(Napi::Env env, Napi::Object e) {
@@ -166,6 +195,10 @@ void RegisterModules(Napi::Env env, Napi::Object e) {
   Export<IsTraining>(env, e, "moduleIsTraining");
   Export<SetRequiresGrad>(env, e, "moduleRequiresGrad");
   Export<LoadParameters>(env, e, "moduleLoadParameters");
+  Export<CheckIdle>(env, e, "moduleCheckIdle");
+  Export<IsIdle>(env, e, "moduleIsIdle");
+  Export<Hold>(env, e, "moduleHold");
+  Export<Release>(env, e, "moduleRelease");
 }
 
 }  // namespace peft

@@ -55,27 +55,32 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   return Own(info.Env(), MakeOptimizer(kind, std::move(groups)));
 }
 
+// The gradient work in flight (busy.h) writes what a step reads, or reads what it writes.
 Napi::Value Step(const Napi::CallbackInfo& info) {
+  CheckGradientsIdle("optimizer.step()");
   ToOptimizer(info[0])->Step();
   return info.Env().Undefined();
 }
 
 Napi::Value StepAsync(const Napi::CallbackInfo& info) {
   OptimizerPtr opt = ToOptimizer(info[0]);
+  CheckGradientsIdle("optimizer.stepAsync()");
   return PromiseWorker<bool>::Start(
       info.Env(), "node-peft:optimizer-step", [opt]() { opt->Step(); return true; },
-      [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+      [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); }, HoldGradients(GradientWork::kUpdate));
 }
 
 // optimizerDispose(opt): frees the state and lets go of the parameters now, not at GC.
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   OptimizerPtr opt = ToOptimizer(info[0]);
+  CheckNoUpdate("optimizer.dispose()");  // an update in flight iterates the state
   opt->state().clear();
   opt->groups().clear();
   return info.Env().Undefined();
 }
 
 Napi::Value ZeroGrad(const Napi::CallbackInfo& info) {
+  CheckGradientsIdle("optimizer.zeroGrad()");
   ToOptimizer(info[0])->ZeroGrad(ToBool(info[1], true));
   return info.Env().Undefined();
 }
@@ -90,6 +95,7 @@ Napi::Value GetLr(const Napi::CallbackInfo& info) {
 
 // optimizerSetLr(opt, group, lr)
 Napi::Value SetLr(const Napi::CallbackInfo& info) {
+  CheckNoUpdate("setting a learning rate");
   auto& groups = ToOptimizer(info[0])->groups();
   int64_t i = ToInt(info[1], "group");
   if (i < 0 || i >= static_cast<int64_t>(groups.size())) throw TorchError(info.Env(), "no parameter group " + std::to_string(i));
@@ -101,6 +107,7 @@ Napi::Value SetLr(const Napi::CallbackInfo& info) {
 Napi::Value State(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   OptimizerPtr opt = ToOptimizer(info[0]);
+  CheckNoUpdate("optimizer.stateDict()");
   Napi::Array keys = Napi::Array::New(env), tensors = Napi::Array::New(env);
   auto add = [&](const std::string& key, const at::Tensor& t) {
     uint32_t i = keys.Length();
@@ -130,6 +137,7 @@ const at::Tensor* FindParam(Optimizer& opt, const std::string& name) {
 Napi::Value LoadState(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   OptimizerPtr opt = ToOptimizer(info[0]);
+  CheckNoUpdate("optimizer.loadStateDict()");
   std::vector<std::string> keys = ToStringList(info[1], "keys");
   std::vector<at::Tensor> tensors = ToTensorList(info[2]);
   std::map<std::string, ParamState> loaded;
@@ -170,6 +178,7 @@ Napi::Value SchedulerCreate(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SchedulerStep(const Napi::CallbackInfo& info) {
+  CheckNoUpdate("scheduler.step()");
   ToScheduler(info[0])->Step();
   return info.Env().Undefined();
 }
@@ -195,6 +204,7 @@ Napi::Value SchedulerLoad(const Napi::CallbackInfo& info) {
   Napi::Array a = info[1].As<Napi::Array>();
   std::vector<double> base;
   for (uint32_t i = 0; i < a.Length(); ++i) base.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
+  CheckNoUpdate("scheduler.loadStateDict()");
   ToScheduler(info[0])->Load(std::move(base), ToInt(info[2], "lastEpoch"));
   return info.Env().Undefined();
 }
@@ -209,6 +219,7 @@ Napi::Value Factor(const Napi::CallbackInfo& info) {
 // clipGradNorm(params, maxNorm, normType, errorIfNonfinite) -> total norm (a tensor)
 Napi::Value Clip(const Napi::CallbackInfo& info) {
   double norm_type = info[2].As<Napi::Number>().DoubleValue();
+  CheckGradientsIdle("clipGradNorm()");
   return FromTensor(info.Env(), ClipGradNorm(ToTensorList(info[0]), info[1].As<Napi::Number>().DoubleValue(), norm_type, ToBool(info[3], false)));
 }
 

@@ -27,6 +27,7 @@ LoraSettings ToSettings(const Napi::Object& o) {
 // loraInject(model, path, adapter, settings): wraps the Linear at path, or adds an adapter to it.
 Napi::Value Inject(const Napi::CallbackInfo& info) {
   ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("addAdapter()");
   std::string path = info[1].As<Napi::String>().Utf8Value();
   std::string adapter = info[2].As<Napi::String>().Utf8Value();
   LoraSettings settings = ToSettings(info[3].As<Napi::Object>());
@@ -48,6 +49,7 @@ Napi::Value Inject(const Napi::CallbackInfo& info) {
 // modulesToSave(model, path, adapter): a trainable copy of the module at path for the adapter.
 Napi::Value WrapToSave(const Napi::CallbackInfo& info) {
   ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("addAdapter() (modules_to_save)");
   std::string path = info[1].As<Napi::String>().Utf8Value();
   auto [parent, name] = ParentOf(root, path);
   ModulePtr target = Module::GetSubmodule(root, path);
@@ -70,7 +72,9 @@ void ForEachPeftModule(const ModulePtr& root, Fn fn) {
 
 Napi::Value SetActive(const Napi::CallbackInfo& info) {
   std::vector<std::string> names = ToStringList(info[1], "adapters");
-  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+  ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("setAdapter()");
+  ForEachPeftModule(root, [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
     if (l) l->SetActive(names);
     if (w) w->SetActive(names);
   });
@@ -79,7 +83,9 @@ Napi::Value SetActive(const Napi::CallbackInfo& info) {
 
 Napi::Value SetDisabled(const Napi::CallbackInfo& info) {
   bool disabled = ToBool(info[1], true);
-  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+  ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("disableAdapter()");
+  ForEachPeftModule(root, [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
     if (l) l->SetDisabled(disabled);
     if (w) w->SetDisabled(disabled);
   });
@@ -90,15 +96,19 @@ Napi::Value SetDisabled(const Napi::CallbackInfo& info) {
 Napi::Value Merge(const Napi::CallbackInfo& info) {
   std::vector<std::string> names = ToStringList(info[1], "adapters");
   bool safe = ToBool(info[2], false);
+  ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("merge()");
   int count = 0;
-  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
+  ForEachPeftModule(root, [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
     if (l) l->Merge(names, safe), ++count;
   });
   return Napi::Number::New(info.Env(), count);
 }
 
 Napi::Value Unmerge(const Napi::CallbackInfo& info) {
-  ForEachPeftModule(ToModule(info[0]), [](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
+  ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("unmerge()");
+  ForEachPeftModule(root, [](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
     if (l) l->Unmerge();
   });
   return info.Env().Undefined();
@@ -107,6 +117,7 @@ Napi::Value Unmerge(const Napi::CallbackInfo& info) {
 // loraUnload(model, merge, adapters): puts plain modules back, merging the adapters first if asked.
 Napi::Value Unload(const Napi::CallbackInfo& info) {
   ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("unload()");
   bool merge = ToBool(info[1], false);
   std::vector<std::string> names = ToStringList(info[2], "adapters");
   std::vector<std::pair<std::string, ModulePtr>> replacements;
@@ -125,7 +136,9 @@ Napi::Value Unload(const Napi::CallbackInfo& info) {
 
 Napi::Value DeleteAdapter(const Napi::CallbackInfo& info) {
   std::string name = info[1].As<Napi::String>().Utf8Value();
-  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+  ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("deleteAdapter()");
+  ForEachPeftModule(root, [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
     if (l && l->HasAdapter(name)) l->DeleteAdapter(name);
     if (w && w->HasAdapter(name)) w->Child("modules_to_save")->RemoveChild(name);
   });

@@ -2,6 +2,7 @@
 
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace peft {
@@ -18,6 +19,7 @@ void KaimingUniform(at::Tensor& w) {
 }  // namespace
 
 LoraLinear::LoraLinear(std::shared_ptr<Linear> base) : UnaryModule("lora.Linear"), base_(base) {
+  JoinTreeOf(*base);
   RegisterModule("base_layer", base);
   RegisterModule("lora_dropout", std::make_shared<ModuleDict>());
   RegisterModule("lora_A", std::make_shared<ModuleDict>());
@@ -65,18 +67,37 @@ void LoraLinear::DeleteAdapter(const std::string& name) {
   scaling_.erase(name);
 }
 
-at::Tensor LoraLinear::DeltaWeight(const std::string& name) {
+at::Tensor LoraLinear::DeltaWeight(const std::string& name) const {
   at::Tensor a = Child("lora_A")->Child(name)->Param("weight");
   at::Tensor b = Child("lora_B")->Child(name)->Param("weight");
   at::Tensor delta = at::matmul(b, a) * scaling_.at(name);
   return fan_in_fan_out_ ? delta.t() : delta;
 }
 
+void LoraLinear::SetDisabled(bool disabled) {
+  if (disabled) Unmerge();
+  disabled_ = disabled;
+}
+
 at::Tensor LoraLinear::Forward(const at::Tensor& x) {
-  if (disabled_) {
-    if (merged()) Unmerge();  // PEFT: running with adapters disabled undoes merges
-    return base_->Forward(x);
+  // Forward never writes the layer: concurrent forwards read it on several worker threads.
+  if (disabled_ && merged()) {
+    // Merged while disabled (SetDisabled unmerged what was merged before): PEFT's forward would
+    // unmerge now; the base output is computed from the unmerged weight without writing it.
+    at::Tensor weight = base_->Param("weight");
+    for (auto it = merged_.rbegin(); it != merged_.rend(); ++it) {
+      at::Tensor delta;
+      {
+        at::NoGradGuard guard;  // as Unmerge: the delta is a constant, gradients go to the base weight
+        delta = DeltaWeight(*it).to(weight.scalar_type());
+      }
+      weight = weight - delta;
+    }
+    c10::optional<at::Tensor> bias;
+    if (base_->HasParam("bias")) bias = base_->Param("bias");
+    return at::linear(x, weight, bias);
   }
+  if (disabled_) return base_->Forward(x);
   if (merged()) return base_->Forward(x);
   at::Tensor result = base_->Forward(x);
   for (const auto& name : active_) {
@@ -92,7 +113,8 @@ void LoraLinear::Merge(const std::vector<std::string>& names, bool safe) {
   at::NoGradGuard guard;
   at::Tensor& weight = base_->Param("weight");
   for (const auto& name : names) {
-    if (!HasAdapter(name)) continue;
+    // As PEFT's check_adapters_to_merge: an adapter already merged is not added a second time.
+    if (!HasAdapter(name) || std::find(merged_.begin(), merged_.end(), name) != merged_.end()) continue;
     at::Tensor delta = DeltaWeight(name).to(weight.scalar_type());
     if (safe) {
       at::Tensor merged = weight + delta;
@@ -118,6 +140,7 @@ ModulesToSaveWrapper::ModulesToSaveWrapper(ModulePtr original) : Module("Modules
   // As PEFT: a LoRA layer holds adapters of its own and cannot also be a module to save.
   TORCH_CHECK(dynamic_cast<LoraLinear*>(original.get()) == nullptr && dynamic_cast<ModulesToSaveWrapper*>(original.get()) == nullptr,
               "modules_to_save cannot be applied to modules of type ", original->type());
+  JoinTreeOf(*original);
   RegisterModule("original_module", original);
   RegisterModule("modules_to_save", std::make_shared<ModuleDict>());
   for (auto& [name, t] : original->NamedParameters()) t.requires_grad_(false);

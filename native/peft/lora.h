@@ -30,13 +30,14 @@ class LoraLinear : public UnaryModule {
   void DeleteAdapter(const std::string& name);
   bool HasAdapter(const std::string& name) const { return scaling_.count(name) > 0; }
   void SetActive(const std::vector<std::string>& names) { active_ = names; }
-  void SetDisabled(bool disabled) { disabled_ = disabled; }
+  // Disabling undoes merges at once, as PEFT's next forward would: forwards only read the layer.
+  void SetDisabled(bool disabled);
 
   // W += scaling * B A for each adapter; with safe, checks the result is finite before writing.
   void Merge(const std::vector<std::string>& names, bool safe);
   void Unmerge();  // undoes every merge, last first
   bool merged() const { return !merged_.empty(); }
-  at::Tensor DeltaWeight(const std::string& name);
+  at::Tensor DeltaWeight(const std::string& name) const;
   Linear& base() { return *base_; }
   std::shared_ptr<Linear> base_ptr() { return base_; }
   // A copy keeps base_ pointing at its own base_layer, not at the original's.

@@ -86,9 +86,10 @@ Napi::Value TrainStepAsync(const Napi::CallbackInfo& info) {
   if (o.Get("optimizer").IsExternal()) r.optimizer = OptimizerFromJs(o.Get("optimizer"));
   if (o.Get("scheduler").IsExternal()) r.scheduler = SchedulerFromJs(o.Get("scheduler"));
   if (o.Get("maxGradNorm").IsNumber()) r.max_grad_norm = o.Get("maxGradNorm").As<Napi::Number>().DoubleValue();
+  Lease hold = HoldForTrainingStep(r.model->guard(), r.optimizer != nullptr);  // nn/guard.h
   return PromiseWorker<StepResult>::Start(
       info.Env(), "node-peft:train-step", [r]() { return RunStep(r); },
-      [](Napi::Env env, StepResult& result) { return FromResult(env, result); });
+      [](Napi::Env env, StepResult& result) { return FromResult(env, result); }, std::move(hold));
 }
 
 }  // namespace
