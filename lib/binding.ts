@@ -346,8 +346,9 @@ function load(): Binding {
   let addon: Binding;
   try {
     // node-gyp-build: build/Release (a source build) first, then prebuilds/<platform>-<arch>.
+    // NODE_PEFT_ADDON names another binary (the AddressSanitizer build of scripts/asan-check.sh).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    file = require('node-gyp-build').resolve(ROOT) as string;
+    file = process.env.NODE_PEFT_ADDON ? path.resolve(process.env.NODE_PEFT_ADDON) : (require('node-gyp-build').resolve(ROOT) as string);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     addon = require(file) as Binding;
   } catch (err) {
