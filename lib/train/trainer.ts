@@ -16,6 +16,7 @@ import { arrayBatches, isArrayDataset, projector, streamBatches, type BatchSourc
 import { CallbackHandler, DefaultFlowCallback, resolveSteps, type TrainerCallback } from './callbacks';
 import { dataCollatorForLanguageModeling, dataCollatorWithPadding, type DataCollator } from './collator';
 import { getLastCheckpoint, loadCheckpoint } from './checkpoint';
+import { dataCollatorForMaskedLM, type MaskingTokenizer } from './mlm-collator';
 import { evaluationLoop } from './evaluation';
 import { TrainingLoop, type LoopStart } from './loop';
 import type { EvalPrediction } from './metrics';
@@ -33,8 +34,8 @@ export interface TrainerOptions {
   evalDataset?: Dataset;
   /** Default: dynamic padding (DataCollatorWithPadding), or the causal-LM collator for OPTForCausalLM. */
   dataCollator?: DataCollator;
-  /** Gives the default collator its pad id and padding side. */
-  tokenizer?: { padTokenId?: number | null; paddingSide?: 'right' | 'left' };
+  /** Gives the default collator its pad id and padding side (and, for masked LM, the mask token). */
+  tokenizer?: { padTokenId?: number | null; paddingSide?: 'right' | 'left' } | MaskingTokenizer;
   computeMetrics?: (p: EvalPrediction) => Record<string, number>;
   callbacks?: TrainerCallback[];
   /** [optimizer, scheduler] to use instead of the ones built from args. */
@@ -103,8 +104,13 @@ export class Trainer {
   #defaultCollator(tokenizer: TrainerOptions['tokenizer']): DataCollator {
     const config = this.target.model.config;
     const padTokenId = tokenizer?.padTokenId ?? config.get<number>('pad_token_id') ?? 0;
-    const common = { padTokenId, paddingSide: tokenizer?.paddingSide ?? 'right', padToMultipleOf: this.args.padToMultipleOf } as const;
+    const side = tokenizer && 'paddingSide' in tokenizer ? tokenizer.paddingSide : undefined;
+    const common = { padTokenId, paddingSide: side ?? 'right', padToMultipleOf: this.args.padToMultipleOf } as const;
     if (this.target.model.type === 'OPTForCausalLM') return dataCollatorForLanguageModeling(common);
+    if (this.target.model.type === 'BertForMaskedLM') {
+      if (!tokenizer || !('maskTokenId' in tokenizer)) throw new Error('Trainer: a BertForMaskedLM needs a tokenizer (for its mask token) or a dataCollator (dataCollatorForMaskedLM)');
+      return dataCollatorForMaskedLM({ tokenizer: tokenizer as MaskingTokenizer, padToMultipleOf: this.args.padToMultipleOf });
+    }
     const problem = config.get<string>('problem_type');
     const float = config.get<number>('num_labels') === 1 || problem === 'regression' || problem === 'multi_label_classification';
     return dataCollatorWithPadding({ ...common, labelDtype: float ? 'float32' : 'int64' });
