@@ -22,3 +22,5 @@ export {
 } from './metrics';
 export type { EvalPrediction, Average, ZeroDivision, Prf, PrfOptions } from './metrics';
 export { pyRound } from './pyround';
+export { pretrain } from './pretrain';
+export type { PretrainOptions, PretrainResult } from './pretrain';
