@@ -24,3 +24,4 @@ export { readEvents, encodeEvent, decodeEvent, eventRecord } from './io/tfevents
 export type { TfEvent, ScalarValue } from './io/tfevents';
 export { crc32c, maskedCrc32c, encodeRecord, decodeRecords } from './io/tfrecord';
 export * from './report';
+export * from './finetune';
