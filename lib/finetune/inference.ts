@@ -7,7 +7,6 @@ import type { PreTrainedModel } from '../models/pretrained';
 import type { PeftModel } from '../peft/peft-model';
 import type { Tensor } from '../tensor';
 import { classificationMetrics, perplexity } from '../train/metrics';
-import { JsonlLoggerCallback } from '../train/reporting';
 import { Trainer } from '../train/trainer';
 import { TrainingArguments } from '../train/training-args';
 import type { AnyTokenizer } from '../tokenizers/auto';
@@ -19,11 +18,7 @@ export interface InferenceOptions {
   bf16?: boolean;
 }
 
-/**
- * A Trainer that only evaluates and predicts. Its evaluate() logs like any Trainer's; the
- * log.jsonl writer is taken out so that evaluating a model writes nothing next to it (the
- * Trainer always adds one: transformers' report_to "none" has no equivalent here yet).
- */
+/** A Trainer that only evaluates and predicts; reportTo 'none': evaluating writes nothing. */
 export function inferenceTrainer(model: PreTrainedModel | PeftModel, task: Task, tokenizer: AnyTokenizer, o: InferenceOptions = {}): Trainer {
   const args = new TrainingArguments({
     outputDir: '.', disableTqdm: true, perDeviceEvalBatchSize: o.batchSize ?? 8, device: o.device ?? 'cpu', bf16: o.bf16 ?? false, reportTo: ['none'],
@@ -32,8 +27,6 @@ export function inferenceTrainer(model: PreTrainedModel | PeftModel, task: Task,
     model, args, tokenizer: { padTokenId: tokenizer.padTokenId ?? 0, paddingSide: tokenizer.paddingSide },
     ...(task === 'sequence-classification' ? { computeMetrics: classificationMetrics() } : {}),
   });
-  const callbacks = trainer.callbackHandler.callbacks;
-  for (let i = callbacks.length - 1; i >= 0; i--) if (callbacks[i] instanceof JsonlLoggerCallback) callbacks.splice(i, 1);
   return trainer;
 }
 

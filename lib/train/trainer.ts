@@ -24,6 +24,7 @@ import { pyRound } from './pyround';
 import { JsonlLoggerCallback, ProgressCallback } from './reporting';
 import { LengthGroupedSampler, RandomSampler, samplerGenerator, SequentialSampler } from './sampler';
 import { TrainerControl, TrainerState } from './state';
+import { TensorBoardCallback } from './tensorboard';
 import { trainTarget, type TrainTarget } from './target';
 import { TrainingArguments } from './training-args';
 
@@ -95,7 +96,9 @@ export class Trainer {
     this.dataCollator = o.dataCollator ?? this.#defaultCollator(o.tokenizer);
     this.computeMetrics = o.computeMetrics;
     [this.optimizer, this.lrScheduler] = o.optimizers ?? [null, null];
-    const defaults: TrainerCallback[] = [new DefaultFlowCallback(), new JsonlLoggerCallback(path.join(this.args.outputDir, 'log.jsonl'))];
+    const defaults: TrainerCallback[] = [new DefaultFlowCallback()];
+    if (this.args.reportTo.includes('jsonl')) defaults.push(new JsonlLoggerCallback(path.join(this.args.outputDir, 'log.jsonl')));
+    if (this.args.reportTo.includes('tensorboard')) defaults.push(new TensorBoardCallback({ logDir: this.args.loggingDir ?? undefined }));
     if (!this.args.disableTqdm) defaults.push(new ProgressCallback(this.args.trainBatchSize * this.args.gradientAccumulationSteps));
     this.callbackHandler = new CallbackHandler([...defaults, ...(o.callbacks ?? [])]);
     void this.callbackHandler.call('onInitEnd', { args: this.args, state: this.state, control: this.control });
@@ -274,6 +277,11 @@ export class Trainer {
     Object.assign(r.metrics, speedMetrics(prefix, start, r.numSamples, r.numSteps));
     await this.callbackHandler.call('onPredict', { args: this.args, state: this.state, control: this.control, metrics: r.metrics });
     return { predictions: r.predictions, labelIds: r.labelIds, metrics: r.metrics };
+  }
+
+  /** [async] Writes outputDir/trainer_state.json (transformers' save_state). */
+  async saveState(): Promise<void> {
+    await writeJsonAtomic(path.join(this.args.outputDir, 'trainer_state.json'), this.state.toJSON());
   }
 
   /** [async] Saves the model (the adapter for a PeftModel) and the training arguments to outputDir (or dir). */
