@@ -3,7 +3,7 @@
 import os from 'os';
 import path from 'path';
 import type { DType } from '../dtype';
-import { expectBool, expectInt, expectNumber, expectOneOf, invalid } from '../validate';
+import { closestName, expectBool, expectInt, expectNumber, expectOneOf, invalid } from '../validate';
 
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
 const STRATEGIES = ['no', 'steps', 'epoch'] as const;
@@ -70,25 +70,6 @@ const DEFAULTS = {
 export type TrainingArgumentsOptions = Partial<typeof DEFAULTS> & { evalStrategy?: IntervalStrategy };
 const NAMES = [...Object.keys(DEFAULTS), 'evalStrategy'];
 
-/** The known name closest to a misspelled one (edit distance <= 3, case-insensitive), or ''. */
-function nearest(name: string): string {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    return row[b.length];
-  };
-  const scored = NAMES.map((n) => [n, distance(n.toLowerCase(), name.toLowerCase())] as const).sort((x, y) => x[1] - y[1]);
-  return scored[0][1] <= 3 ? scored[0][0] : '';
-}
-
 export class TrainingArguments {
   outputDir!: string; overwriteOutputDir!: boolean; numTrainEpochs!: number; maxSteps!: number;
   perDeviceTrainBatchSize!: number; perDeviceEvalBatchSize!: number; gradientAccumulationSteps!: number;
@@ -107,7 +88,7 @@ export class TrainingArguments {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('TrainingArguments', 'an options object', options);
     for (const key of Object.keys(options)) {
       if (!NAMES.includes(key)) {
-        const hint = nearest(key);
+        const hint = closestName(key, NAMES);
         throw new TypeError(`TrainingArguments: unknown argument '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
       }
     }
