@@ -3,29 +3,14 @@
 // library. Exit status: 0 success, 1 failure (one line on stderr; the stack with --verbose),
 // 130 when SIGINT stopped a run (after its checkpoint was saved).
 import { Command, CommanderError } from 'commander';
-import { runDemo } from './demo';
+import { demoCommand } from './demo';
 import { evalCommand } from './eval';
 import { generateCommand } from './generate';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
-import { int, positive } from './options';
 import { predictCommand } from './predict';
 import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
-
-function demoCommand(): Command {
-  return new Command('demo')
-    .description('train a rank-r LoRA adapter on a tiny frozen classifier (embedded data, no downloads)')
-    .option('--steps <n>', 'training steps', int('--steps', 1), 300)
-    .option('--rank <r>', 'LoRA rank', int('--rank', 1), 4)
-    .option('--lr <x>', 'learning rate', positive('--lr'), 0.5)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
-    .action((o: { steps: number; rank: number; lr: number; seed: number }) => {
-      const r = runDemo(o);
-      console.log(`trainable params: ${r.trainable.toLocaleString('en-US')} || all params: ${r.all.toLocaleString('en-US')} || trainable%: ${((100 * r.trainable) / r.all).toFixed(4)}`);
-      console.log(`accuracy of the frozen base with the adapter: ${r.before.toFixed(1)}% before training, ${r.after.toFixed(1)}% after ${o.steps} steps`);
-    });
-}
 
 export function buildProgram(): Command {
   const program = new Command('node-peft')
