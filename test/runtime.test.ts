@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { isMainThread } from 'worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../lib';
 import { preferFastBlas, preferPassiveOpenMP, blasSetup } from '../lib/binding';
@@ -33,8 +34,9 @@ describe('runtime', () => {
     const v = torch.versions();
     expect(v.openblasCore !== null).toBe(openblas);
     if (!openblas) return; // e.g. a pip PyTorch with MKL
-    // This process: what preferFastBlas chose (or found) before libtorch loaded.
-    expect(v.openblasCore).toBe(blasSetup.coretype ?? v.openblasCore);
+    // This process: what preferFastBlas chose (or found) before libtorch loaded. (In a worker
+    // thread, as under StrykerJS, process.env is the thread's own copy, which OpenBLAS never reads.)
+    if (isMainThread) expect(v.openblasCore).toBe(blasSetup.coretype ?? v.openblasCore);
     // A fresh process with a kernel forced by NODE_PEFT_OPENBLAS_CORETYPE runs that kernel.
     const code = 'process.stdout.write(String(require("./dist").versions().openblasCore))';
     const run = (env: Record<string, string>) => spawnSync(process.execPath, ['-e', code], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', env: { ...process.env, ...env } }).stdout;
