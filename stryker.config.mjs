@@ -23,6 +23,7 @@ export default {
   concurrency: 1,
   testRunnerNodeArgs: ['--expose-gc'],  // the memory tests call gc(), as vitest.config.ts allows
   timeoutMS: 60_000,
+  dryRunTimeoutMinutes: 45,  // the initial run is the whole suite (tests import lib/index), single-threaded
   timeoutFactor: 2,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
