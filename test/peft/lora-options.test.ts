@@ -110,7 +110,7 @@ describe('initLoraWeights (PEFT reset_lora_parameters)', () => {
     return { a: p.get('bert.encoder.layer.0.attention.self.query.lora_A.default.weight')!, b: p.get('bert.encoder.layer.0.attention.self.query.lora_B.default.weight')! };
   };
   const stats = (t: torch.Tensor) => {
-    const v = t.toArray().flat() as number[];
+    const v = (t.toArray() as number[][]).flat();
     const mean = v.reduce((s, x) => s + x, 0) / v.length;
     return { maxAbs: Math.max(...v.map(Math.abs)), std: Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (v.length - 1)) };
   };
