@@ -46,6 +46,21 @@ describe('topP (TopPLogitsWarper)', () => {
   it('p = 1 changes nothing', () => expect(rows(topP(scores(), 1))).toEqual(rows(scores())));
 });
 
+describe('settings that change nothing return the scores themselves (no copy, no kernel)', () => {
+  it('temperature 1, repetitionPenalty 1, topP 1, topK 0 or >= vocab', () => {
+    const s = scores();
+    const ids = torch.tensor([[0], [1]], { dtype: 'int64' });
+    expect(temperature(s, 1)).toBe(s);
+    expect(repetitionPenalty(s, ids, 1)).toBe(s);
+    expect(topP(s, 1)).toBe(s);
+    expect(topK(s, 0)).toBe(s);
+    expect(topK(s, 4)).toBe(s);
+    expect(topK(s, 3)).not.toBe(s);
+    expect(topP(s, 0.999)).not.toBe(s);
+    expect(temperature(s, 0.5)).not.toBe(s);
+  });
+});
+
 describe('temperature and repetitionPenalty', () => {
   it('temperature divides the scores', () => {
     expect(rows(temperature(scores(), 2))).toEqual([[0.5, 1.5, 1, 0], [0, -0.5, 2.5, 2]]);
