@@ -77,6 +77,13 @@ describe('generate options', () => {
     expect(await both({ eos_token_id: null })).toEqual(greedy); // no EOS: all 6 steps, nothing padded
   });
 
+  it('an attention mask of any dtype (bool, float, int32) gives the same ids', async () => {
+    const model = await load();
+    for (const dtype of ['bool', 'float32', 'int32'] as const) {
+      expect((await model.generate(ids, { attentionMask: mask.to(dtype), maxNewTokens: 10 })).toArray(), dtype).toEqual(expected.generated_ids);
+    }
+  });
+
   it('outputScores returns one [batch, vocab] tensor per step; without it there are none', async () => {
     const model = await load();
     const withScores = await generate(model, ids, { attentionMask: mask, maxNewTokens: 3, outputScores: true });
