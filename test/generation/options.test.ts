@@ -30,8 +30,12 @@ describe('generate options', () => {
       [{ repetitionPenalty: -1 }, /^repetitionPenalty: expected a number > 0, received -1$/],
       [{ onToken: 'log' }, /^onToken: expected a function, received "log"$/],
       [{ seed: 2 ** 64 }, /seed/],
+      [{ topP: '0.9' }, /^topP: expected a number, received "0.9"$/],
+      [{ repetitionPenalty: '2' }, /^repetitionPenalty: expected a number, received "2"$/],
+      [{ temperature: 'hot' }, /^temperature: expected a number, received "hot"$/],
     ];
     for (const [options, pattern] of bad) await expect(model.generate(ids, options as never), JSON.stringify(options)).rejects.toThrow(pattern);
+    await expect(model.generate(ids, 5 as never)).rejects.toThrow(/^generate: expected an options object, received 5$/);
   });
 
   it('refuses inputs that are not a [batch, seq] integer tensor', async () => {
