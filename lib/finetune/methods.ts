@@ -1,7 +1,7 @@
 // How much of a model trains: everything (full), the last N encoder/decoder layers plus the head
 // (topN, everything else frozen), or a LoRA adapter (PEFT; the base frozen).
 import { LoraConfig, TaskType } from '../peft/config';
-import { getPeftModel, type PeftModel } from '../peft/peft-model';
+import { getPeftModel, trainableParametersLine, type PeftModel } from '../peft/peft-model';
 import type { PreTrainedModel } from '../models/pretrained';
 import type { Task } from './task';
 
@@ -52,19 +52,10 @@ export interface Prepared {
 }
 
 /** PEFT's print_trainable_parameters line, for any method. */
-export function trainableLine(p: { trainable: number; all: number }): string {
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  return `trainable params: ${fmt(p.trainable)} || all params: ${fmt(p.all)} || trainable%: ${((100 * p.trainable) / p.all).toFixed(4)}`;
-}
+export const trainableLine = trainableParametersLine;
 
 function counts(model: PreTrainedModel): { trainable: number; all: number } {
-  let trainable = 0;
-  let all = 0;
-  for (const [, t] of model.namedParameters()) {
-    all += t.numel;
-    if (t.requiresGrad) trainable += t.numel;
-  }
-  return { trainable, all };
+  return { trainable: model.numParameters({ onlyTrainable: true }), all: model.numParameters() };
 }
 
 /** Applies a method to a freshly loaded model (every parameter trainable, as fromPretrained leaves it). */

@@ -1,5 +1,6 @@
 #include "lora.h"
 
+#include <algorithm>
 #include <c10/util/Exception.h>
 
 #include <cmath>
@@ -93,6 +94,8 @@ void LoraLinear::Merge(const std::vector<std::string>& names, bool safe) {
   at::Tensor& weight = base_->Param("weight");
   for (const auto& name : names) {
     if (!HasAdapter(name)) continue;
+    // PEFT's check_adapters_to_merge: an adapter already merged is not added again.
+    if (std::find(merged_.begin(), merged_.end(), name) != merged_.end()) continue;
     at::Tensor delta = DeltaWeight(name).to(weight.scalar_type());
     if (safe) {
       at::Tensor merged = weight + delta;

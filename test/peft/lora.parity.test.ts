@@ -43,6 +43,16 @@ describe('BERT + LoRA matches PEFT (bert-lora-default, PEFT 0.3.0 adapter_model.
     expectClose(plain.forwardSync(inputs).logits, c.get('logits_merged')!, TOL, 'logits_merged');
   });
 
+  it('merge() twice, or merge() then mergeAndUnload(), adds the adapter once (PEFT check_adapters_to_merge)', async () => {
+    const peft = await bertWithAdapter(fixture('bert-lora-default', 'adapter'));
+    peft.merge();
+    peft.merge();
+    const query = peft.baseModel.getSubmodule('bert.encoder.layer.0.attention.self.query.base_layer').namedParameters()[0][1];
+    expectClose(query, c.get('merged_layer0_query_weight')!, TOL, 'weight after two merges');
+    const plain = peft.mergeAndUnload();
+    expectClose(plain.forwardSync(inputs).logits, c.get('logits_merged')!, TOL, 'logits after merge + mergeAndUnload');
+  });
+
   it('module repr after injection is current PEFT\'s', async () => {
     const peft = await bertWithAdapter(fixture('bert-lora-default', 'adapter'));
     const now = json('bert-lora-peft013', 'expected.json');
