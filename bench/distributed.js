@@ -95,7 +95,7 @@ function ringSeconds(bytes, ranks, gbps, latency) {
 }
 
 function projection(b, perRankBatch) {
-  const lines = ['| ranks | network | all-reduce (LoRA) | samples/s (LoRA) | scaling efficiency | all-reduce (full fine-tuning) |', '| ---: | --- | ---: | ---: | ---: | ---: |'];
+  const lines = ['| ranks | network | LoRA: all-reduce | LoRA: samples/s | LoRA: efficiency | full fine-tuning: all-reduce | full: efficiency |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
   const fullBytes = 4 * b.all;
   for (const ranks of [8, 64]) {
     for (const [gbps, latency] of [[10, 50e-6], [100, 10e-6]]) {
@@ -104,7 +104,8 @@ function projection(b, perRankBatch) {
       const compute = b.stepSeconds - (b.allReduceSeconds ?? 0);
       const rate = (ranks * perRankBatch) / (compute + comm);
       const ideal = (ranks * perRankBatch) / compute;
-      lines.push(`| ${ranks} | ${gbps} Gb/s | ${(comm * 1e3).toFixed(2)} ms | ${rate.toFixed(1)} | ${(100 * rate / ideal).toFixed(1)}% | ${(ringSeconds(fullBytes, ranks, gbps, latency) * 1e3).toFixed(0)} ms |`);
+      const full = ringSeconds(fullBytes, ranks, gbps, latency);
+      lines.push(`| ${ranks} | ${gbps} Gb/s | ${(comm * 1e3).toFixed(2)} ms | ${rate.toFixed(1)} | ${(100 * rate / ideal).toFixed(2)}% | ${(full * 1e3).toFixed(0)} ms | ${(100 * compute / (compute + full)).toFixed(1)}% |`);
     }
   }
   return lines.join('\n');
@@ -131,7 +132,7 @@ async function main() {
   console.log(`trainable: ${b.trainable.toLocaleString('en-US')} of ${b.all.toLocaleString('en-US')} parameters; full fine-tuning would all-reduce ${(4 * b.all / 2 ** 20).toFixed(0)} MiB per step`);
   console.log(`the same bytes all-reduced alone over loopback: ${(b.allReduceSeconds * 1e3).toFixed(2)} ms (${(100 * b.allReduceSeconds / b.stepSeconds).toFixed(2)}% of the step)`);
   console.log('');
-  console.log(`projection, ${GLOBAL_BATCH / 2} x ${SEQ} per rank at this step's compute time (${(b.stepSeconds - b.allReduceSeconds).toFixed(2)} s, 1 thread), ring all-reduce with 50 us (10 Gb/s) or 10 us (100 Gb/s) per hop, no overlap:`);
+  console.log(`projection, ${GLOBAL_BATCH / 2} x ${SEQ} per rank at this step's compute time (${(b.stepSeconds - b.allReduceSeconds).toFixed(2)} s, 1 thread), ring all-reduce (2(N-1)/N of the bytes per link, 2(N-1) hops of 50 us at 10 Gb/s or 10 us at 100 Gb/s), no overlap with the backward:`);
   console.log(projection(b, GLOBAL_BATCH / 2));
 }
 

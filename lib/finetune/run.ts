@@ -55,6 +55,8 @@ export interface FineTuneResult {
   savedBytes: number;
   checkpoint: string | null;
   history: LogEntry[];
+  /** Data parallel (under node-peft launch): the ranks and the bytes each all-reduced per step. */
+  distributed?: { worldSize: number; allReduceBytesPerStep: number | null };
 }
 
 export interface FineTuneHooks {
@@ -131,6 +133,7 @@ export async function fineTune(spec: FineTuneSpec, hooks: FineTuneHooks = {}): P
     peakRssBytes: Math.max(before.peakRssBytes ?? 0, peakRssBytes()),
     savedBytes: out.status === 'completed' ? filesSize(dir, SAVED_FILES) : 0,
     checkpoint: out.checkpoint, history: trainer.state.logHistory,
+    ...(trainer.world ? { distributed: { worldSize: trainer.world.worldSize, allReduceBytesPerStep: trainer.allReduceBytesPerStep } } : {}),
   };
   if (!writesOutputs()) return result;
   await writeFileAtomic(path.join(dir, 'report.html'), renderReportHtml({ title: `node-peft: ${spec.method} on ${spec.model} (${task})`, history: result.history, summary: summaryRows(result) }));
@@ -165,6 +168,8 @@ export function summaryRows(r: FineTuneResult): [string, string][] {
   rows.push(['trainable params', `${formatCount(r.trainable)} of ${formatCount(r.all)} (${((100 * r.trainable) / r.all).toFixed(4)}%)`]);
   rows.push(['wall time', formatSeconds(r.wallSeconds)], ['peak RSS', formatBytes(r.peakRssBytes)]);
   if (r.status === 'completed') rows.push([r.method === 'lora' ? 'adapter size' : 'model size', formatBytes(r.savedBytes)]);
+  if (r.distributed) rows.push(['processes', String(r.distributed.worldSize)]);
+  if (r.distributed?.allReduceBytesPerStep) rows.push(['all-reduced per step', formatBytes(r.distributed.allReduceBytesPerStep)]);
   if (r.checkpoint) rows.push(['last checkpoint', r.checkpoint]);
   return rows;
 }

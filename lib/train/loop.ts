@@ -65,6 +65,7 @@ export class TrainingLoop {
   #currentFlos = 0;
   #nonEmbedding: number;
   #interrupted = false;
+  #stopRequested = false;  // data parallel: asked locally, in effect once every rank knows
   #lastCheckpoint: string | null = null;
   #inEpochEnd = false;
 
@@ -84,7 +85,12 @@ export class TrainingLoop {
   }
 
   /** Asks the loop to stop after the current optimizer step, with a checkpoint (SIGINT). */
-  interrupt(): void { this.#interrupted = true; }
+  interrupt(): void {
+    // Under data parallelism a rank may not stop alone (the others would wait in the next
+    // all-reduce): the request rides with the next update and takes effect on every rank at once.
+    if (this.p.dataParallel) this.#stopRequested = true;
+    else this.#interrupted = true;
+  }
 
   #event(name: CallbackEventName, extra: object = {}): Promise<TrainerControl> {
     const { args, state, control } = this.p;
@@ -163,7 +169,7 @@ export class TrainingLoop {
         gradientAccumulationSteps: args.gradientAccumulationSteps, maxGradNorm: args.maxGradNorm,
         optimizer: boundary ? optimizer : null, scheduler: boundary ? scheduler : null,
         device: args.device, autocast: args.autocast === 'bfloat16' ? 'bfloat16' : null,
-        dataParallel: this.p.dataParallel, stopRequested: this.#interrupted,
+        dataParallel: this.p.dataParallel, stopRequested: this.#stopRequested,
       });
       if (r.stopRequested) this.#interrupted = true;  // another rank got SIGINT: stop at this same step
       if (!r.finite) {

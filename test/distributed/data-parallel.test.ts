@@ -81,3 +81,22 @@ describe('data-parallel training (Gloo, loopback)', () => {
     expect(losses(resumed[0])).toEqual(losses(full[0]));
   }, 300_000);
 });
+
+describe('stopping every rank at the same step', () => {
+  it('a non-finite loss on one rank stops every rank at that step, each saying whose loss it was', async () => {
+    const results = await runRanks('flags.js', 2, { MODE: 'nonfinite', OUT_DIR: tempDir() }, 120_000);
+    const [r0, r1] = results.map((r) => JSON.parse(r.stdout.trim().split('\n').pop()!));
+    expect(r0.name).toBe('NonFiniteLossError');
+    expect(r0.error).toMatch(/^another rank's training loss is not finite \(this rank's is [\d.e-]+\) at step 1 /);
+    expect(r1.error).toMatch(/^the training loss is Infinity at step 1 /);
+  }, 150_000);
+
+  it('an interrupt on one rank (SIGINT) stops every rank after the same update, with one checkpoint', async () => {
+    const out = tempDir();
+    const results = await runRanks('flags.js', 2, { MODE: 'interrupt', OUT_DIR: out }, 120_000);
+    const [r0, r1] = results.map((r) => JSON.parse(r.stdout.trim().split('\n').pop()!));
+    expect(r0).toMatchObject({ status: 'interrupted', globalStep: 3 });  // asked after step 2, known to all at step 3
+    expect(r1).toMatchObject({ status: 'interrupted', globalStep: 3 });
+    expect(fs.readdirSync(out).filter((d) => d.startsWith('checkpoint-'))).toEqual(['checkpoint-3']);
+  }, 150_000);
+});

@@ -25,8 +25,14 @@ describe('a rank that fails', () => {
     expect(e.error).toMatch(/allReduce failed on rank 1 of 2: rank 0 stopped answering \(the rendezvous store it hosts at 127\.0\.0\.1:\d+ is unreachable\)/);
   }, 120_000);
 
+  it('a frozen rank (SIGSTOP): the timeout names it', async () => {
+    const results = await runRanks('die.js', 2, { FAIL_RANK: '1', HOW: 'stop', TEST_TIMEOUT_MS: '3000', SECOND_PORT: String(await freePort()) }, 60_000, [1]);
+    const [e] = errorsOf(results.slice(0, 1));
+    expect(e.error).toMatch(/allReduce failed on rank 0 of 2: rank 1 stopped answering \(its process is gone or frozen\)/);
+  }, 60_000);
+
   it('a rank that stays alive but never joins the collective: a timeout says so', async () => {
-    const results = await runRanks('die.js', 2, { FAIL_RANK: '1', HOW: 'hang', TEST_TIMEOUT_MS: '3000' }, 15_000);
+    const results = await runRanks('die.js', 2, { FAIL_RANK: '1', HOW: 'hang', TEST_TIMEOUT_MS: '3000', SECOND_PORT: String(await freePort()) }, 60_000, [1]);
     const [e] = errorsOf(results.slice(0, 1));
     expect(e.error).toMatch(/allReduce failed on rank 0 of 2: every rank's process is alive, so one of them has not reached this collective/);
   }, 60_000);

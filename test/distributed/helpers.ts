@@ -55,12 +55,17 @@ export function run(argv: string[], env: NodeJS.ProcessEnv, limitMs: number): { 
   return { child, done };
 }
 
-/** Starts `worldSize` ranks of a worker script on 127.0.0.1:port; resolves with each rank's result. */
-export async function runRanks(worker: string, worldSize: number, env: NodeJS.ProcessEnv = {}, limitMs = 60_000, port?: number): Promise<ProcResult[]> {
-  const p = port ?? (await freePort());
+/**
+ * Starts `worldSize` ranks of a worker script on 127.0.0.1:port; resolves with each rank's result.
+ * Ranks in `lingering` (a frozen or hanging rank) are killed once all the others have ended.
+ */
+export async function runRanks(worker: string, worldSize: number, env: NodeJS.ProcessEnv = {}, limitMs = 60_000, lingering: number[] = []): Promise<ProcResult[]> {
+  const p = await freePort();
   const ranks = Array.from({ length: worldSize }, (_, rank) => run([process.execPath, path.join(WORKERS, worker)], {
     MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(p), WORLD_SIZE: String(worldSize), RANK: String(rank), LOCAL_RANK: String(rank), ...env,
   }, limitMs));
+  await Promise.all(ranks.filter((_, r) => !lingering.includes(r)).map((r) => r.done));
+  for (const r of lingering) ranks[r].child.kill('SIGKILL');
   return Promise.all(ranks.map((r) => r.done));
 }
 

@@ -36,6 +36,18 @@ describe('node-peft launch', () => {
     expect(jsonLines(r.stdout)).toContainEqual({ rank: '0', got: 'SIGTERM' });
   }, 90_000);
 
+  it('SIGINT to the launcher reaches every process once, and the launcher exits with their 130', async () => {
+    const port = await freePort();
+    const { child, done } = run([process.execPath, CLI, 'launch', '--nproc-per-node', '2', '--master-port', String(port), ENV_JS], { SLEEP_0: '1', SLEEP_1: '1' }, 60_000);
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    while (jsonLines(out).filter((l) => 'RANK' in l).length < 2) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(jsonLines(r.stdout).filter((l) => 'got' in l).sort((a, b) => Number(a.rank) - Number(b.rank))).toEqual([{ rank: '0', got: 'SIGINT' }, { rank: '1', got: 'SIGINT' }]);
+  }, 90_000);
+
   it('a --master-port in use fails at once, naming the port', async () => {
     const port = await freePort();
     const blocker = net.createServer().listen(port);

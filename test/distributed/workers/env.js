@@ -7,6 +7,7 @@ process.stdout.write(`${JSON.stringify({ ...env, threads: torch.getNumThreads(),
 const rank = process.env.RANK;
 if (process.env[`SLEEP_${rank}`]) {
   process.on('SIGTERM', () => { process.stdout.write(`${JSON.stringify({ rank, got: 'SIGTERM' })}\n`); process.exit(143); });
+  process.on('SIGINT', () => { process.stdout.write(`${JSON.stringify({ rank, got: 'SIGINT' })}\n`); process.exit(130); });
   setInterval(() => {}, 1000);
 } else {
   process.exit(Number(process.env[`EXIT_${rank}`] || 0));
