@@ -25,3 +25,5 @@ export type { TfEvent, ScalarValue } from './io/tfevents';
 export { crc32c, maskedCrc32c, encodeRecord, decodeRecords } from './io/tfrecord';
 export * from './report';
 export * from './finetune';
+export * as distributed from './distributed';
+export { DistributedError } from './distributed/errors';

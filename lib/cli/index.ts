@@ -7,6 +7,7 @@ import { demoCommand } from './demo';
 import { evalCommand } from './eval';
 import { generateCommand } from './generate';
 import { inspectCommand } from './inspect';
+import { launchCommand } from './launch';
 import { mergeCommand } from './merge';
 import { predictCommand } from './predict';
 import { sweepCommand } from './sweep';
@@ -15,8 +16,9 @@ import { trainCommand } from './train';
 export function buildProgram(): Command {
   const program = new Command('node-peft')
     .description('Parameter-efficient fine-tuning (LoRA) of language models on libtorch')
-    .showSuggestionAfterError(true);
-  for (const cmd of [trainCommand(), evalCommand(), predictCommand(), generateCommand(), mergeCommand(), inspectCommand(), sweepCommand(), demoCommand()]) {
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions();  // launch passes everything after its command through
+  for (const cmd of [trainCommand(), evalCommand(), predictCommand(), generateCommand(), mergeCommand(), inspectCommand(), sweepCommand(), launchCommand(), demoCommand()]) {
     program.addCommand(cmd);
   }
   // Commander's own messages (unknown option, missing value) become the one-line error below.

@@ -49,15 +49,18 @@ export function trainCommand(): Command {
 async function runTrain(o: TrainFlags): Promise<number> {
   const spec = toSpec(o);
   const guard = sigintGuard();
-  const print = (line: string) => { if (!o.quiet) console.log(line); };
-  console.log(`node-peft train: ${o.method === 'lora' ? `LoRA r=${o.r}` : o.method} on ${o.model} -> ${o.outputDir}`);
+  // Under node-peft launch only rank 0 prints (the others' errors still reach stderr).
+  const speaks = process.env.RANK === undefined || process.env.RANK === '0';
+  const print = (line: string) => { if (!o.quiet && speaks) console.log(line); };
+  if (speaks) console.log(`node-peft train: ${o.method === 'lora' ? `LoRA r=${o.r}` : o.method} on ${o.model} -> ${o.outputDir}`);
   let result: FineTuneResult;
   try {
     // The trainable-parameter line is printed even when quiet: it is part of the record of a run.
-    result = await fineTune(spec, { print: (line) => (line.startsWith('trainable params') ? console.log(line) : print(line)), callbacks: [guard.callback], warn: !o.quiet });
+    result = await fineTune(spec, { print: (line) => (line.startsWith('trainable params') && speaks ? console.log(line) : print(line)), callbacks: [guard.callback], warn: !o.quiet && speaks });
   } finally {
     guard.dispose();
   }
+  if (!speaks) return result.status === 'completed' ? 0 : SIGINT_EXIT_CODE;
   printResult(result, o.quiet);
   if (result.status === 'completed') return 0;
   console.error(`node-peft: interrupted at step ${result.globalStep}: checkpoint ${result.checkpoint} saved; run the same command with --resume to continue`);

@@ -3,6 +3,7 @@
 // and summary. What `node-peft train` and each run of a sweep do.
 import fs from 'fs';
 import path from 'path';
+import { barrier, initFromEnvironment, isInitialized, getRank } from '../distributed/process-group';
 import type { LogEntry } from '../report/history';
 import { renderReportHtml } from '../report/html';
 import { formatBytes, formatCount, formatMetric, formatSeconds } from '../report/format';
@@ -54,6 +55,8 @@ export interface FineTuneResult {
   savedBytes: number;
   checkpoint: string | null;
   history: LogEntry[];
+  /** Data parallel (under node-peft launch): the ranks and the bytes each all-reduced per step. */
+  distributed?: { worldSize: number; allReduceBytesPerStep: number | null };
 }
 
 export interface FineTuneHooks {
@@ -80,13 +83,21 @@ function previousSummary(dir: string): Partial<FineTuneResult> {
   }
 }
 
+/** Whether this process writes the run's files: always, except ranks other than 0 of a process group. */
+export const writesOutputs = (): boolean => !isInitialized() || getRank() === 0;
+
 async function setUp(spec: FineTuneSpec, hooks: FineTuneHooks) {
   const print = hooks.print ?? (() => undefined);
   if (spec.threads !== undefined) setNumThreads(spec.threads);
   const task = taskOf(spec.model, spec.task);
+  // Started by node-peft launch (or torchrun): join the group; the Trainer then trains data-parallel.
+  const grouped = await initFromEnvironment();
   // Before the (slow) data and model: a run that cannot write its folder fails at once.
-  await prepareOutputDir(spec.args.outputDir, { resume: spec.resume ?? false, overwrite: spec.overwrite ?? false });
-  await fs.promises.mkdir(spec.args.outputDir, { recursive: true });
+  if (writesOutputs()) {
+    await prepareOutputDir(spec.args.outputDir, { resume: spec.resume ?? false, overwrite: spec.overwrite ?? false });
+    await fs.promises.mkdir(spec.args.outputDir, { recursive: true });
+  }
+  if (grouped) await barrier();
   const { tokenizer, dir: tokenizerDir } = await loadTokenizerFor(spec.tokenizer, [spec.model]);
   const data = await loadTaskData(task, spec.data, tokenizer);
   print(`data: ${data.describe}`);
@@ -102,7 +113,7 @@ export async function fineTune(spec: FineTuneSpec, hooks: FineTuneHooks = {}): P
   const { task, tokenizer, tokenizerDir, data, prepared } = await setUp(spec, hooks);
   const args = new TrainingArguments(spec.args);
   const callbacks = [...(hooks.callbacks ?? [])];
-  if (spec.tensorboard) callbacks.push(new TensorBoardCallback(typeof spec.tensorboard === 'object' ? spec.tensorboard : {}));
+  if (spec.tensorboard && writesOutputs()) callbacks.push(new TensorBoardCallback(typeof spec.tensorboard === 'object' ? spec.tensorboard : {}));
   const trainer = new Trainer({
     model: prepared.model, args, trainDataset: data.train, ...(data.eval ? { evalDataset: data.eval } : {}), callbacks,
     tokenizer: { padTokenId: tokenizer.padTokenId ?? 0, paddingSide: tokenizer.paddingSide },
@@ -113,7 +124,7 @@ export async function fineTune(spec: FineTuneSpec, hooks: FineTuneHooks = {}): P
   const dir = args.outputDir;
   let metrics: Record<string, number> = { ...out.metrics };
   if (out.status === 'completed') metrics = { ...metrics, ...(await finish(trainer, task, prepared, data, tokenizerDir)) };
-  await writeJsonAtomic(path.join(dir, 'trainer_state.json'), trainer.state.toJSON());
+  if (writesOutputs()) await writeJsonAtomic(path.join(dir, 'trainer_state.json'), trainer.state.toJSON());
   const before = spec.resume ? previousSummary(dir) : {};
   const result: FineTuneResult = {
     status: out.status, outputDir: dir, task, method: spec.method, r: spec.method === 'lora' ? prepared.peft!.peftConfig.get('default')!.r : null,
@@ -122,7 +133,9 @@ export async function fineTune(spec: FineTuneSpec, hooks: FineTuneHooks = {}): P
     peakRssBytes: Math.max(before.peakRssBytes ?? 0, peakRssBytes()),
     savedBytes: out.status === 'completed' ? filesSize(dir, SAVED_FILES) : 0,
     checkpoint: out.checkpoint, history: trainer.state.logHistory,
+    ...(trainer.world ? { distributed: { worldSize: trainer.world.worldSize, allReduceBytesPerStep: trainer.allReduceBytesPerStep } } : {}),
   };
+  if (!writesOutputs()) return result;
   await writeFileAtomic(path.join(dir, 'report.html'), renderReportHtml({ title: `node-peft: ${spec.method} on ${spec.model} (${task})`, history: result.history, summary: summaryRows(result) }));
   await writeJsonAtomic(path.join(dir, SUMMARY_FILE), { ...result, history: undefined });
   return result;
@@ -131,13 +144,17 @@ export async function fineTune(spec: FineTuneSpec, hooks: FineTuneHooks = {}): P
 /** After a completed run: the model or adapter with tokenizer (and labels), the final evaluation, the eval set's predictions. */
 async function finish(trainer: Trainer, task: Task, prepared: Prepared, data: TaskData, tokenizerDir: string): Promise<Record<string, number>> {
   const dir = trainer.args.outputDir;
-  await trainer.saveModel(dir);
-  await copyTokenizerFiles(tokenizerDir, dir);
-  if (data.labels && prepared.peft) await writeLabels(dir, data.labels);
+  const writes = writesOutputs();  // every rank evaluates its shard below; rank 0 writes
+  if (writes) {
+    await trainer.saveModel(dir);
+    await copyTokenizerFiles(tokenizerDir, dir);
+    if (data.labels && prepared.peft) await writeLabels(dir, data.labels);
+  }
   if (!data.eval) return {};
   const metrics = task === 'causal-lm' ? withPerplexity(await trainer.evaluate()) : await trainer.evaluate();
   if (task === 'sequence-classification' && data.labels) {
     const preds = await predictRows(trainer, data.eval, data.labels.id2label);
+    if (!writes) return metrics;
     const lines = preds.map((p, i) => JSON.stringify({ index: i, label: p.label, true_label: data.labels!.id2label[data.eval![i].labels as number], probabilities: p.probabilities }));
     await writeFileAtomic(path.join(dir, 'eval_predictions.jsonl'), `${lines.join('\n')}\n`);
   }
@@ -151,6 +168,8 @@ export function summaryRows(r: FineTuneResult): [string, string][] {
   rows.push(['trainable params', `${formatCount(r.trainable)} of ${formatCount(r.all)} (${((100 * r.trainable) / r.all).toFixed(4)}%)`]);
   rows.push(['wall time', formatSeconds(r.wallSeconds)], ['peak RSS', formatBytes(r.peakRssBytes)]);
   if (r.status === 'completed') rows.push([r.method === 'lora' ? 'adapter size' : 'model size', formatBytes(r.savedBytes)]);
+  if (r.distributed) rows.push(['processes', String(r.distributed.worldSize)]);
+  if (r.distributed?.allReduceBytesPerStep) rows.push(['all-reduced per step', formatBytes(r.distributed.allReduceBytesPerStep)]);
   if (r.checkpoint) rows.push(['last checkpoint', r.checkpoint]);
   return rows;
 }
