@@ -8,7 +8,8 @@
     ],
     "defines": [
       "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED",
-      "NODE_PEFT_VERSION=\"<!(node -p \"require('./package.json').version\")\""
+      "NODE_PEFT_VERSION=\"<!(node -p \"require('./package.json').version\")\"",
+      "<!@(node scripts/find-libtorch.js --defines)"
     ],
     "cflags!": ["-fno-exceptions", "-fno-rtti"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],

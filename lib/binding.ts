@@ -202,6 +202,40 @@ export interface Binding {
   clipGradNorm(params: T[], maxNorm: number, normType: number, errorIfNonfinite: boolean): T;
   // the fused training step (native/train)
   trainStepAsync(m: M, inputs: NativeModelInputs, options: NativeStepOptions): Promise<NativeStepResult>;
+  // torch.distributed's process group and collectives (native/distributed)
+  distInitAsync(spec: NativeGroupSpec): Promise<void>;
+  distDestroy(): void;
+  distInfo(): { rank: number; worldSize: number; backend: 'gloo' | 'nccl' } | null;
+  distBackends(): ('gloo' | 'nccl')[];
+  distAllReduceAsync(t: T, op: string): Promise<T>;
+  distBroadcastAsync(t: T, src: number): Promise<T>;
+  /** The ranks' tensors stacked along a new first dimension. */
+  distAllGatherAsync(t: T): Promise<T>;
+  distReduceScatterAsync(inputs: T[], op: string): Promise<T>;
+  distBarrierAsync(): Promise<void>;
+  distBroadcastTensorsAsync(tensors: T[], src: number): Promise<void>;
+  gradSyncCreate(params: T[], bucketCapBytes: number, firstBucketCapBytes: number): NativeGradSync;
+  gradSyncDispose(s: NativeGradSync): void;
+  gradSyncInfo(s: NativeGradSync): { bytesPerSync: number; buckets: number };
+}
+
+/** initProcessGroup's options as the addon takes them (lib/distributed resolves env:// and defaults). */
+export interface NativeGroupSpec {
+  backend: 'gloo' | 'nccl';
+  method: 'tcp' | 'file';
+  host?: string;
+  port?: number;
+  path?: string;
+  rank: number;
+  worldSize: number;
+  timeoutMs: number;
+  glooInterfaces: string[];
+  glooHostname: string | null;
+}
+
+/** Data-parallel gradient averaging over the process group (buckets and autograd hooks). */
+export interface NativeGradSync {
+  readonly __gradSync: unique symbol;
 }
 
 export interface NativeGenerator {
@@ -246,6 +280,10 @@ export interface NativeStepOptions {
   optimizer?: NativeOptimizer | null;
   scheduler?: NativeScheduler | null;
   maxGradNorm?: number;
+  /** Data parallel: average the gradients over the ranks at an update (before clipping). */
+  gradSync?: NativeGradSync | null;
+  /** Data parallel: this rank was asked to stop; every rank learns it at the same update. */
+  stopRequested?: boolean;
 }
 
 export interface NativeStepResult {
@@ -254,6 +292,8 @@ export interface NativeStepResult {
   gradNorm: number | null;
   finite: boolean;
   updated: boolean;
+  /** Data parallel: some rank asked to stop after this update. */
+  stopRequested: boolean;
   lr: number[];
 }
 
@@ -339,6 +379,12 @@ export function preferPassiveOpenMP(env: NodeJS.ProcessEnv = process.env): void 
   if (env.OMP_WAIT_POLICY === undefined) env.OMP_WAIT_POLICY = 'PASSIVE';
 }
 
+/** A positive integer OMP_NUM_THREADS, else null (unset or unusable: the default applies). */
+export function threadsFromEnv(value: string | undefined): number | null {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n >= 1 ? n : null;
+}
+
 function load(): Binding {
   preferFastBlas();
   preferPassiveOpenMP();
@@ -355,8 +401,9 @@ function load(): Binding {
     throw explainLoadFailure(err as Error, file);
   }
   addon.setErrorClass(TorchError, BusyError);
-  // libtorch defaults to one intra-op thread on some builds; use the cores this process may run on.
-  addon.setNumThreads(Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  // libtorch defaults to one intra-op thread on some builds; use the cores this process may run on,
+  // or OMP_NUM_THREADS when set (torchrun and `node-peft launch` set it to split the cores).
+  addon.setNumThreads(threadsFromEnv(process.env.OMP_NUM_THREADS) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
   // The dynamic loader may have found another libtorch release than the one compiled against.
   const mismatch = checkLibtorch(addon.versions().libtorch, file);
   if (mismatch) throw mismatch;

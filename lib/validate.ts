@@ -76,3 +76,29 @@ export function expectIntArray<T>(name: string, value: T, what = 'an integer'): 
 export function allIntegers(value: unknown): boolean {
   return Array.isArray(value) ? value.every(allIntegers) : typeof value === 'bigint' || Number.isInteger(value);
 }
+
+/** Edit distance, used only to suggest the name a misspelled one probably meant. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The allowed name closest to `name` (case-insensitive) within `maxDistance` edits, or null. */
+export function closestName(name: string, allowed: readonly string[], maxDistance = 3): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of allowed) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= maxDistance ? best : null;
+}

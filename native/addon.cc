@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterRandom(env, exports);
   RegisterOptim(env, exports);
   RegisterTrain(env, exports);
+  RegisterDistributed(env, exports);
   exports.Set("addonVersion", Napi::String::New(env, NODE_PEFT_VERSION));
   return exports;
 }

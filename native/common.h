@@ -94,6 +94,7 @@ void RegisterIo(Napi::Env env, Napi::Object exports);
 void RegisterRandom(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterTrain(Napi::Env env, Napi::Object exports);
+void RegisterDistributed(Napi::Env env, Napi::Object exports);
 
 template <Callback F>
 void Export(Napi::Env env, Napi::Object exports, const char* name) {

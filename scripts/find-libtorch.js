@@ -83,6 +83,32 @@ function describe() {
   return { configDir: dir, source, prefix, includeDirs, libDir, version, cuda };
 }
 
+// Where CUDA's and NCCL's headers may be: a CUDA toolkit, or the pip wheels PyTorch depends on.
+function cudaIncludeCandidates(t) {
+  const dirs = [process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda'].filter(Boolean).map((d) => path.join(d, 'include'));
+  const site = path.resolve(t.prefix, '..');  // <site-packages>/torch -> <site-packages>
+  for (const pkg of ['nccl', 'cuda_runtime']) dirs.push(path.join(site, 'nvidia', pkg, 'include'));
+  return [...dirs, '/usr/include'];
+}
+
+/**
+ * The c10d backends this build can compile: Gloo when Gloo's headers are there (libgloo-dev on
+ * Debian), NCCL when the libtorch has CUDA and both nccl.h and the CUDA runtime headers are
+ * found. NODE_PEFT_NCCL=0 or =1 forces the NCCL decision.
+ */
+function distributed(t) {
+  const incs = [...t.includeDirs, '/usr/include'];
+  const gloo = Boolean(findHeader(incs, 'gloo/algorithm.h') && findHeader(incs, 'torch/csrc/distributed/c10d/ProcessGroupGloo.hpp'));
+  const cudaIncs = cudaIncludeCandidates(t);
+  const ncclDir = cudaIncs.find((d) => fs.existsSync(path.join(d, 'nccl.h')));
+  const cudaDir = cudaIncs.find((d) => fs.existsSync(path.join(d, 'cuda_runtime_api.h')));
+  const wanted = process.env.NODE_PEFT_NCCL;
+  const nccl = wanted === '0' ? false : Boolean(t.cuda && findHeader(incs, 'torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp') && ((ncclDir && cudaDir) || wanted === '1'));
+  const defines = [...(gloo ? ['USE_C10D_GLOO'] : []), ...(nccl ? ['USE_C10D_NCCL', 'NODE_PEFT_NCCL'] : [])];
+  const includeDirs = nccl ? [...new Set([ncclDir, cudaDir].filter((d) => d && d !== '/usr/include'))] : [];
+  return { gloo, nccl, defines, includeDirs };
+}
+
 function sources() {
   const list = fs.readFileSync(path.join(__dirname, '../native/sources.txt'), 'utf8');
   return list.split('\n').map((s) => s.trim()).filter((s) => s && !s.startsWith('#')).map((s) => `native/${s}`);
@@ -93,7 +119,9 @@ function main(mode) {
   const t = describe();
   switch (mode) {
     case '--cmake-dir': return t.configDir;
-    case '--include': return t.includeDirs.join(' ');
+    case '--include': return [...t.includeDirs, ...distributed(t).includeDirs].join(' ');
+    case '--defines': return distributed(t).defines.join(' ');
+    case '--extra-include': return distributed(t).includeDirs.join(' ');
     case '--libdir': return t.libDir;
     case '--libs': {
       const libs = (t.cuda ? ['torch', 'torch_cpu', 'torch_cuda', 'c10', 'c10_cuda'] : ['torch', 'torch_cpu', 'c10']).map((l) => `-l${l}`);
@@ -102,9 +130,12 @@ function main(mode) {
       return ['-Wl,--no-as-needed', ...libs, '-Wl,--as-needed'].join(' ');
     }
     case '--version': return t.version;
-    case '--json': return JSON.stringify(t, null, 2);
-    default:
-      return `libtorch ${t.version} (${t.cuda ? 'CUDA' : 'CPU'}) from ${t.source}: ${t.configDir}`;
+    case '--json': return JSON.stringify({ ...t, distributed: distributed(t) }, null, 2);
+    default: {
+      const d = distributed(t);
+      const backends = [d.gloo && 'gloo', d.nccl && 'nccl'].filter(Boolean).join(', ') || 'none';
+      return `libtorch ${t.version} (${t.cuda ? 'CUDA' : 'CPU'}) from ${t.source}: ${t.configDir}; distributed backends: ${backends}`;
+    }
   }
 }
 
@@ -118,4 +149,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { describe, sources };
+module.exports = { describe, sources, distributed };

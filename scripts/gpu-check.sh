@@ -99,7 +99,7 @@ build_plain() {   # what binding.gyp does, with g++ directly (no node-gyp, no CU
   inc="-I$ROOT/node_modules/node-api-headers/include -I$ROOT/node_modules/node-addon-api $(node scripts/find-libtorch.js --include | sed 's/\([^ ]*\)/-I\1/g')"
   libdir=$(node scripts/find-libtorch.js --libdir) && libs=$(node scripts/find-libtorch.js --libs) || return 1
   mkdir -p "$WORK/obj" build/Release
-  export CXXFLAGS_PEFT="-std=c++17 -O2 -fPIC -fexceptions -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$abi -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DBUILDING_NODE_EXTENSION -DNODE_PEFT_VERSION=\"$(node -p 'require("./package.json").version')\" $inc"
+  export CXXFLAGS_PEFT="-std=c++17 -O2 -fPIC -fexceptions -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$abi -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DBUILDING_NODE_EXTENSION -DNODE_PEFT_VERSION=\"$(node -p 'require("./package.json").version')\" $(node scripts/find-libtorch.js --defines | sed 's/\([^ ]*\)/-D\1/g') $inc"
   node scripts/find-libtorch.js --sources | tr ' ' '\n' | xargs -P "$(nproc)" -I{} sh -c \
     'o="$0/$(echo "$1" | tr / _).o"; echo "  CXX $1"; '"$cxx"' $CXXFLAGS_PEFT -c "$1" -o "$o"' "$WORK/obj" {} || return 1
   # --no-as-needed: nothing references libtorch_cuda directly, but loading it registers CUDA.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System packages node-peft needs on Debian/Ubuntu: libtorch (CPU), OpenBLAS (without it Debian's
-# libtorch falls back to reference BLAS, ~50x slower), and the toolchain for the source build.
+# libtorch falls back to reference BLAS, ~50x slower), Gloo's headers (libtorch's c10d process
+# groups for data-parallel training), and the toolchain for the source build.
 set -euo pipefail
-packages=(libtorch-dev libopenblas0-pthread g++ make cmake ninja-build ccache python3)
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread g++ make cmake ninja-build ccache python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

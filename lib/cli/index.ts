@@ -1,39 +1,55 @@
 #!/usr/bin/env node
-// The node-peft command line. Each command validates its options, then calls the library.
-import { Command, InvalidArgumentError } from 'commander';
-import { runDemo } from './demo';
-
-const int = (name: string, min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
-const positive = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
-  return n;
-};
+// The node-peft command line. Each command (one file each) parses its options and calls the
+// library. Exit status: 0 success, 1 failure (one line on stderr; the stack with --verbose),
+// 130 when SIGINT stopped a run (after its checkpoint was saved).
+import { Command, CommanderError } from 'commander';
+import { demoCommand } from './demo';
+import { evalCommand } from './eval';
+import { generateCommand } from './generate';
+import { inspectCommand } from './inspect';
+import { launchCommand } from './launch';
+import { mergeCommand } from './merge';
+import { predictCommand } from './predict';
+import { sweepCommand } from './sweep';
+import { trainCommand } from './train';
 
 export function buildProgram(): Command {
-  const program = new Command('node-peft').description('Parameter-efficient fine-tuning (LoRA) on libtorch');
-  program
-    .command('demo')
-    .description('train a rank-r LoRA adapter on a tiny frozen classifier (embedded data, no downloads)')
-    .option('--steps <n>', 'training steps', int('--steps', 1), 300)
-    .option('--rank <r>', 'LoRA rank', int('--rank', 1), 4)
-    .option('--lr <x>', 'learning rate', positive('--lr'), 0.5)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
-    .action((o: { steps: number; rank: number; lr: number; seed: number }) => {
-      const r = runDemo(o);
-      console.log(`trainable params: ${r.trainable.toLocaleString('en-US')} || all params: ${r.all.toLocaleString('en-US')} || trainable%: ${((100 * r.trainable) / r.all).toFixed(4)}`);
-      console.log(`accuracy of the frozen base with the adapter: ${r.before.toFixed(1)}% before training, ${r.after.toFixed(1)}% after ${o.steps} steps`);
-    });
+  const program = new Command('node-peft')
+    .description('Parameter-efficient fine-tuning (LoRA) of language models on libtorch')
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions();  // launch passes everything after its command through
+  for (const cmd of [trainCommand(), evalCommand(), predictCommand(), generateCommand(), mergeCommand(), inspectCommand(), sweepCommand(), launchCommand(), demoCommand()]) {
+    program.addCommand(cmd);
+  }
+  // Commander's own messages (unknown option, missing value) become the one-line error below.
+  const quietErrors = (c: Command) => {
+    c.exitOverride().configureOutput({ outputError: () => undefined }).showSuggestionAfterError(true);
+    c.commands.forEach(quietErrors);
+  };
+  quietErrors(program);
   return program;
 }
 
+/** An error as one line: "node-peft: <message>" with the message's lines joined. */
+export function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `node-peft: ${message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    // --help and --version end parsing with an "error" whose status is 0.
+    if (err instanceof CommanderError && err.exitCode === 0) return 0;
+    console.error(oneLine(err));
+    if (argv.includes('--verbose') && err instanceof Error && err.stack) console.error(err.stack);
+    return 1;
+  }
+}
+
 if (require.main === module) {
-  buildProgram().parseAsync(process.argv).catch((err: Error) => {
-    console.error(`node-peft: ${err.message}`);
-    process.exit(1);
-  });
+  // Exit explicitly: libtorch's thread pools must not keep a finished command alive.
+  void main(process.argv).then((code) => process.exit(code));
 }

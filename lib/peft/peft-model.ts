@@ -195,19 +195,11 @@ export class PeftModel {
     return this.baseModel.namedParameters().map(([n, t]) => [`base_model.model.${n}`, t]);
   }
   getNbTrainableParameters(): { trainable: number; all: number } {
-    let trainable = 0;
-    let all = 0;
-    for (const [, t] of this.baseModel.namedParameters()) {
-      all += t.numel;
-      if (t.requiresGrad) trainable += t.numel;
-    }
-    return { trainable, all };
+    return { trainable: this.baseModel.numParameters({ onlyTrainable: true }), all: this.baseModel.numParameters() };
   }
   /** The line current PEFT prints, e.g. "trainable params: 1,123 || all params: 53,542 || trainable%: 2.0974". */
   trainableParametersLine(): string {
-    const { trainable, all } = this.getNbTrainableParameters();
-    const fmt = (n: number) => n.toLocaleString('en-US');
-    return `trainable params: ${fmt(trainable)} || all params: ${fmt(all)} || trainable%: ${((100 * trainable) / all).toFixed(4)}`;
+    return trainableParametersLine(this.getNbTrainableParameters());
   }
   printTrainableParameters(): void { console.log(this.trainableParametersLine()); }
 
@@ -338,6 +330,12 @@ async function readAdapterWeights(dir: string): Promise<AdapterWeights> {
   if (!file) throw new Error(`no adapter weights in ${dir}: expected adapter_model.safetensors or adapter_model.bin`);
   const { tensors } = file.endsWith('.safetensors') ? await loadSafetensors(file) : await loadTorchBin(file);
   return { file, tensors };
+}
+
+/** PEFT's print_trainable_parameters line for given counts (any model, any fine-tuning method). */
+export function trainableParametersLine(p: { trainable: number; all: number }): string {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return `trainable params: ${fmt(p.trainable)} || all params: ${fmt(p.all)} || trainable%: ${((100 * p.trainable) / p.all).toFixed(4)}`;
 }
 
 /** PEFT's get_peft_model: injects the adapter, freezes everything else, returns the PeftModel. */

@@ -30,6 +30,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
   private readonly neverSplit: Set<string>;
   private readonly userNeverSplit: Set<string>;
   private readonly wordCache = new Map<string, string[]>();
+  private specialPattern: RegExp | null | undefined;
 
   constructor(options: BertTokenizerOptions) {
     const where = 'new BertTokenizer()';
@@ -66,12 +67,28 @@ export class BertTokenizer extends PreTrainedTokenizer {
   }
 
   protected tokenizeSegment(text: string): string[] {
+    if (this.doLowerCase) text = this.lowerOutsideSpecialTokens(text);
     if (this.basic === null) return whitespaceSplit(text).flatMap((w) => this.wordPiece.tokenizeWord(w));
     const out: string[] = [];
     for (const word of this.basic.splitWords(text)) {
       for (const piece of this.wordPieces(word)) out.push(piece);
     }
     return out;
+  }
+
+  /**
+   * transformers' PreTrainedTokenizer.tokenize lower-cases the text before BERT sees it, except
+   * the special tokens typed in it (also when the splitter does not recognise them: the basic
+   * tokenizer's never_split then keeps them whole).
+   */
+  private lowerOutsideSpecialTokens(text: string): string {
+    if (this.specialPattern === undefined) {
+      const escaped = this.allSpecialTokens.filter((t) => t.length > 0).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      this.specialPattern = escaped.length > 0 ? new RegExp(`(${escaped.join('|')})`) : null;
+    }
+    if (this.specialPattern === null) return lowerEachCharacter(text);
+    // split() with a capture group: odd pieces are the special tokens, kept as typed.
+    return text.split(this.specialPattern).map((piece, i) => (i % 2 === 1 ? piece : lowerEachCharacter(piece))).join('');
   }
 
   /** Basic per-word work plus WordPiece for one whitespace-free word, cached. */
@@ -113,6 +130,18 @@ export class BertTokenizer extends PreTrainedTokenizer {
     if (b === null) return { ids: first, typeIds };
     return { ids: first.concat(b, [sep]), typeIds: typeIds.concat(new Array<number>(b.length + 1).fill(1)) };
   }
+}
+
+/**
+ * transformers lower-cases one character at a time (re.sub with "(.+?)"), so no context rule
+ * applies: a word-final capital sigma becomes σ, not the final form ς that a whole-string
+ * lower() gives. Final_Sigma is the only context rule of String.prototype.toLowerCase.
+ */
+export function lowerEachCharacter(text: string): string {
+  if (!text.includes('\u03a3')) return text.toLowerCase();
+  let out = '';
+  for (const ch of text) out += ch.toLowerCase();
+  return out;
 }
 
 function checkStringList(where: string, name: string, value: unknown): string[] {

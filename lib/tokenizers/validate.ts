@@ -3,6 +3,7 @@
  * the function, the option, the value received and what is allowed, so a user can fix the call
  * without reading this code.
  */
+import { closestName } from '../validate';
 
 /** A short, readable name for what a caller passed ("null", "array", "number 3", "string 'x'"). */
 export function describeValue(value: unknown): string {
@@ -13,21 +14,6 @@ export function describeValue(value: unknown): string {
     return `${typeof value} ${String(value)}`;
   }
   return typeof value;
-}
-
-/** Edit distance, used only to suggest the option a misspelled name probably meant. */
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
 }
 
 /**
@@ -41,8 +27,8 @@ export function rejectUnknownOptions(where: string, options: unknown, allowed: r
   }
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
-    const guess = allowed.reduce((best, name) => (editDistance(key, name) < editDistance(key, best) ? name : best));
-    const hint = editDistance(key, guess) <= 3 ? ` (did you mean '${guess}'?)` : '';
+    const guess = closestName(key, allowed);
+    const hint = guess ? ` (did you mean '${guess}'?)` : '';
     throw new TypeError(`${where}: unknown option '${key}'${hint}; allowed options: ${allowed.join(', ')}`);
   }
 }

@@ -37,7 +37,8 @@ export interface BatchSource {
 }
 
 export function arrayBatches(rows: readonly Example[], sampler: Sampler, batchSize: number, dropLast: boolean, collate: DataCollator, project: (r: Example) => Example): BatchSource {
-  const length = dropLast ? Math.floor(rows.length / batchSize) : Math.ceil(rows.length / batchSize);
+  const n = sampler.numSamples ?? rows.length;  // a rank's shard under a process group
+  const length = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
   return {
     length,
     skipEpoch: () => { sampler.nextEpoch(); },
@@ -68,6 +69,29 @@ export function streamBatches(rows: AsyncIterable<Example>, batchSize: number, d
       if (pending.length > 0 && !dropLast) yield emit(pending);
     },
   };
+}
+
+/**
+ * transformers' IterableDatasetShard (drop_last false): rows in rounds of worldSize × batchSize;
+ * rank r takes the r-th batch of each round; a short last round is filled up by repeating its
+ * own first rows, so every rank gets the same number of batches.
+ */
+export async function* shardStream(rows: AsyncIterable<Example>, batchSize: number, worldSize: number, rank: number): AsyncGenerator<Example> {
+  const round = batchSize * worldSize;
+  let buffer: Example[] = [];
+  let first: Example[] | null = null;
+  for await (const row of rows) {
+    buffer.push(row);
+    if (first === null && buffer.length === round) first = buffer.slice();
+    if (buffer.length === round) {
+      yield* buffer.slice(rank * batchSize, (rank + 1) * batchSize);
+      buffer = [];
+    }
+  }
+  if (buffer.length === 0) return;
+  const fill = first ?? buffer.slice();
+  for (let i = 0; buffer.length < round; i++) buffer.push(fill[i % fill.length]);
+  yield* buffer.slice(rank * batchSize, (rank + 1) * batchSize);
 }
 
 /**

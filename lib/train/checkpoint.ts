@@ -10,6 +10,7 @@ import type { LRScheduler } from '../optim/scheduler';
 import type { Optimizer } from '../optim/optimizer';
 import { handleOf, wrap } from '../tensor';
 import { writeDirAtomic, writeJsonAtomic } from '../util/fs';
+import type { RankState } from './ranks';
 import { TrainerState } from './state';
 import type { TrainTarget } from './target';
 import type { TrainingArguments } from './training-args';
@@ -45,8 +46,16 @@ async function saveOptimizer(dir: string, optimizer: Optimizer): Promise<void> {
   for (const t of dict.state.values()) t.dispose();
 }
 
-/** Writes checkpoint-<globalStep> in outputDir; returns its path. */
-export async function saveCheckpoint(parts: TrainingParts, progress?: LoopProgress): Promise<string> {
+/** transformers' RNG file: rng_state.pth, or rng_state_<rank>.pth per rank under a process group of several. */
+function rngFile(dir: string, rank: number | null): string {
+  return path.join(dir, rank === null ? 'rng_state.safetensors' : `rng_state_${rank}.safetensors`);
+}
+
+/**
+ * Writes checkpoint-<globalStep> in outputDir; returns its path. `ranks`: under a process group,
+ * every rank's RNG state and running loss (rank 0 writes them all).
+ */
+export async function saveCheckpoint(parts: TrainingParts, progress?: LoopProgress, ranks?: RankState): Promise<string> {
   const dir = path.join(parts.args.outputDir, `${PREFIX_CHECKPOINT_DIR}-${parts.state.globalStep}`);
   await writeDirAtomic(dir, async (staging) => {
     await parts.target.save(staging);
@@ -54,12 +63,18 @@ export async function saveCheckpoint(parts: TrainingParts, progress?: LoopProgre
       await saveOptimizer(staging, parts.optimizer);
       const s = parts.scheduler.stateDict();
       await writeJsonAtomic(path.join(staging, 'scheduler.json'), { last_epoch: s.lastEpoch, base_lrs: s.baseLrs, _last_lr: parts.scheduler.getLastLr() });
-      const rng = wrap(native.rngGetState(null));
-      await saveSafetensors(path.join(staging, 'rng_state.safetensors'), { cpu: rng });
-      rng.dispose();
+      if (ranks && ranks.rngStates.length > 1) {
+        for (const [r, state] of ranks.rngStates.entries()) await saveSafetensors(rngFile(staging, r), { cpu: state });
+      } else {
+        const rng = wrap(native.rngGetState(null));
+        await saveSafetensors(rngFile(staging, null), { cpu: rng });
+        rng.dispose();
+      }
       if (progress) {
         const p = progress;
-        await writeJsonAtomic(path.join(staging, PROGRESS_FILE), { tr_loss: p.trLoss, total_loss_scalar: p.totalLossScalar, globalstep_last_logged: p.lastLoggedStep, epoch_end_done: p.epochEndDone });
+        // Each rank's running loss under a process group (a list by rank), else one number.
+        const trLoss = ranks && ranks.trLosses.length > 1 ? ranks.trLosses : p.trLoss;
+        await writeJsonAtomic(path.join(staging, PROGRESS_FILE), { tr_loss: trLoss, total_loss_scalar: p.totalLossScalar, globalstep_last_logged: p.lastLoggedStep, epoch_end_done: p.epochEndDone });
       }
     }
     // The state names its own folder as the best checkpoint when it is: use the final path.
@@ -84,18 +99,25 @@ export async function loadCheckpoint(dir: string, parts: Omit<TrainingParts, 'st
   return TrainerState.load(path.join(dir, 'trainer_state.json'));
 }
 
-/** The loop's progress saved with a checkpoint, or null (a checkpoint written by transformers). */
-export function loadProgress(dir: string): LoopProgress | null {
+/** The loop's progress saved with a checkpoint (rank `rank`'s running loss), or null (a checkpoint written by transformers). */
+export function loadProgress(dir: string, rank = 0): LoopProgress | null {
   const file = path.join(dir, PROGRESS_FILE);
   if (!fs.existsSync(file)) return null;
   const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (Array.isArray(p.tr_loss)) {
+    if (typeof p.tr_loss[rank] !== 'number') throw new Error(`${file} holds the running losses of ${p.tr_loss.length} ranks, not of rank ${rank}: resume with the world size the checkpoint was written with`);
+    p.tr_loss = p.tr_loss[rank];
+  }
   const num = (k: string) => (typeof p[k] === 'number' ? p[k] : (() => { throw new TypeError(`${file}: '${k}' should be a number`); })());
   return { trLoss: num('tr_loss'), totalLossScalar: num('total_loss_scalar'), lastLoggedStep: num('globalstep_last_logged'), epochEndDone: p.epoch_end_done === true };
 }
 
-/** Puts back the CPU generator's state saved with a checkpoint (dropout masks continue as before). */
-export async function loadRngState(dir: string): Promise<void> {
-  const file = path.join(dir, 'rng_state.safetensors');
+/**
+ * Puts back the CPU generator's state saved with a checkpoint (dropout masks continue as before);
+ * under a process group of several ranks, this rank's.
+ */
+export async function loadRngState(dir: string, world: { rank: number; worldSize: number } | null = null): Promise<void> {
+  const file = rngFile(dir, world && world.worldSize > 1 ? world.rank : null);
   if (!fs.existsSync(file)) {
     console.warn(`Didn't find an RNG file in ${dir}: if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.`);
     return;

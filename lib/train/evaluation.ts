@@ -2,7 +2,8 @@
 // the loss of each batch counted once per example (loss.repeat(batch_size)); logits and labels
 // gathered for computeMetrics (padded with -100 across batches of different lengths).
 import { native } from '../binding';
-import { cat, full } from '../creation';
+import { cat, full, tensor } from '../creation';
+import { gatherShardedRows } from '../distributed/gather';
 import { withCallerStack } from '../errors';
 import { moduleHandle } from '../nn/module';
 import { noGrad } from '../scope';
@@ -43,7 +44,30 @@ function float32Mean(losses: number[]): number {
   return Math.fround(sum / losses.length);
 }
 
-export async function evaluationLoop(target: TrainTarget, source: BatchSource, options: { keepPredictions: boolean; device: string; autocast: 'bfloat16' | null }): Promise<EvalLoopOutput> {
+/** Under a process group: the data set's size and the batch size of the ShardSampler that split it. */
+export interface EvalShards {
+  n: number;
+  batchSize: number;
+}
+
+/** [async] Every rank's losses, predictions and labels in the data's order (transformers' nested gather + truncate). */
+async function gatherShards(shards: EvalShards, losses: number[], predictions: Tensor | null, labelIds: Tensor | null) {
+  const gather = async (t: Tensor | null, pad: number) => {
+    if (!t) return null;
+    const all = await gatherShardedRows(t, shards.batchSize, shards.n, pad);
+    t.dispose();
+    return all;
+  };
+  let all: number[] = [];
+  if (losses.length > 0) {
+    const t = await gather(tensor(losses, { dtype: 'float32' }), 0);
+    all = Array.from(t!.toTypedArray() as Float32Array);
+    t!.dispose();
+  }
+  return { losses: all, predictions: await gather(predictions, -100), labelIds: await gather(labelIds, -100) };
+}
+
+export async function evaluationLoop(target: TrainTarget, source: BatchSource, options: { keepPredictions: boolean; device: string; autocast: 'bfloat16' | null; shards?: EvalShards | null }): Promise<EvalLoopOutput> {
   target.model.eval();
   native.drawGlobalSeed();  // iter(DataLoader) draws its base seed from the global generator
   const losses: number[] = [];
@@ -73,10 +97,15 @@ export async function evaluationLoop(target: TrainTarget, source: BatchSource, o
     if (!options.keepPredictions || !batch.labels) disposeBatch(batch);
     else for (const t of [batch.inputIds, batch.attentionMask, batch.tokenTypeIds]) t?.dispose();
   }
-  const predictions = logits.length > 0 ? padConcat(logits) : null;
-  const labelIds = labels.length > 0 ? padConcat(labels) : null;
+  let predictions = logits.length > 0 ? padConcat(logits) : null;
+  let labelIds = labels.length > 0 ? padConcat(labels) : null;
   [...logits, ...labels].forEach((t) => t.dispose());
-  return { predictions, labelIds, loss: losses.length > 0 ? float32Mean(losses) : null, numSamples, numSteps };
+  let allLosses = losses;
+  if (options.shards) {
+    ({ losses: allLosses, predictions, labelIds } = await gatherShards(options.shards, losses, predictions, labelIds));
+    numSamples = options.shards.n;
+  }
+  return { predictions, labelIds, loss: allLosses.length > 0 ? float32Mean(allLosses) : null, numSamples, numSteps };
 }
 
 export type { EvalPrediction };

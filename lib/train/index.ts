@@ -9,6 +9,8 @@ export { DefaultFlowCallback, EarlyStoppingCallback, CallbackHandler } from './c
 export type { TrainerCallback, CallbackEvent, CallbackEventName } from './callbacks';
 export { ProgressCallback, JsonlLoggerCallback } from './reporting';
 export { dataCollatorWithPadding, dataCollatorForLanguageModeling, disposeBatch } from './collator';
+export { dataCollatorForMaskedLM } from './mlm-collator';
+export type { MlmOptions, MaskingTokenizer } from './mlm-collator';
 export type { Batch, DataCollator, PaddingOptions } from './collator';
 export { trainingStep } from './step';
 export type { TrainingStepOptions, TrainingStepResult } from './step';
@@ -20,3 +22,5 @@ export {
 } from './metrics';
 export type { EvalPrediction, Average, ZeroDivision, Prf, PrfOptions } from './metrics';
 export { pyRound } from './pyround';
+export { pretrain } from './pretrain';
+export type { PretrainOptions, PretrainResult } from './pretrain';

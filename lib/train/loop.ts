@@ -3,12 +3,15 @@
 // callbacks' decisions to log, evaluate and save after each step and each epoch, resuming in the
 // middle of an epoch, SIGINT and non-finite losses.
 import { native } from '../binding';
+import type { DistributedDataParallel } from '../distributed/data-parallel';
+import { barrier } from '../distributed/process-group';
 import type { LRScheduler } from '../optim/scheduler';
 import type { Optimizer } from '../optim/optimizer';
 import type { BatchSource } from './batches';
 import type { CallbackEventName, CallbackHandler } from './callbacks';
 import { disposeBatch } from './collator';
 import { loadProgress, loadRngState, rotateCheckpoints, saveCheckpoint } from './checkpoint';
+import { gatherRankState, meanOverRanks } from './ranks';
 import type { TrainerControl, TrainerState } from './state';
 import { trainingStep } from './step';
 import type { TrainTarget } from './target';
@@ -28,6 +31,10 @@ export interface LoopParts {
   evaluate: () => Promise<Record<string, number>>;
   /** Appends to the log history (Trainer.log). */
   log: (logs: Record<string, number>) => Promise<void>;
+  /** Under a process group: this rank and the world size (only rank 0 writes checkpoints). */
+  world?: { rank: number; worldSize: number } | null;
+  /** Data parallel (world size > 1): the gradients are averaged over the ranks in each update. */
+  dataParallel?: DistributedDataParallel | null;
 }
 
 /** Where the loop starts: from scratch, or after `globalStep` steps of a checkpoint. */
@@ -58,6 +65,7 @@ export class TrainingLoop {
   #currentFlos = 0;
   #nonEmbedding: number;
   #interrupted = false;
+  #stopRequested = false;  // data parallel: asked locally, in effect once every rank knows
   #lastCheckpoint: string | null = null;
   #inEpochEnd = false;
 
@@ -68,7 +76,7 @@ export class TrainingLoop {
 
   /** Continues the running sums of a checkpoint (node-peft's; transformers restarts them at 0). */
   #restore(checkpoint: string): boolean {
-    const progress = loadProgress(checkpoint);
+    const progress = loadProgress(checkpoint, this.p.world?.rank ?? 0);
     if (!progress) return true;
     this.#trLoss = progress.trLoss;
     this.#totalLossScalar = progress.totalLossScalar;
@@ -77,7 +85,12 @@ export class TrainingLoop {
   }
 
   /** Asks the loop to stop after the current optimizer step, with a checkpoint (SIGINT). */
-  interrupt(): void { this.#interrupted = true; }
+  interrupt(): void {
+    // Under data parallelism a rank may not stop alone (the others would wait in the next
+    // all-reduce): the request rides with the next update and takes effect on every rank at once.
+    if (this.p.dataParallel) this.#stopRequested = true;
+    else this.#interrupted = true;
+  }
 
   #event(name: CallbackEventName, extra: object = {}): Promise<TrainerControl> {
     const { args, state, control } = this.p;
@@ -91,7 +104,7 @@ export class TrainingLoop {
     const epochEndDone = start.checkpoint ? this.#restore(start.checkpoint) : true;
     for (let epoch = start.epochsTrained; epoch < numTrainEpochs; epoch++) {
       if (epoch === start.epochsTrained && start.checkpoint && skip === 0) {
-        await loadRngState(start.checkpoint);
+        await loadRngState(start.checkpoint, this.p.world);
         // A checkpoint written at the last step of an epoch, before that epoch's end (evaluation,
         // logging): finish it as the uninterrupted run did.
         if (!epochEndDone && epoch > 0) await this.#epochEnd();
@@ -104,7 +117,8 @@ export class TrainingLoop {
       await this.#epochEnd();
       if (this.p.control.shouldTrainingStop || this.#interrupted) break;
     }
-    this.#totalLossScalar += this.#trLoss;
+    // Under a process group the ranks' losses are averaged, so every rank reports the same train_loss.
+    this.#totalLossScalar += this.p.world ? await meanOverRanks(this.#trLoss) : this.#trLoss;
     this.#storeFlos();
     const steps = Math.max(this.p.state.globalStep, 1);
     return { interrupted: this.#interrupted, lastCheckpoint: this.#lastCheckpoint, trainLoss: this.#totalLossScalar / steps };
@@ -128,7 +142,7 @@ export class TrainingLoop {
       step += 1;
       if (!batch) continue;  // trained before the checkpoint we resume from
       if (rngToSync && checkpoint) {
-        await loadRngState(checkpoint);
+        await loadRngState(checkpoint, this.p.world);
         rngToSync = false;
       }
       const boundary = (step + 1) % ga === 0 || (stepsInEpoch <= ga && step + 1 === stepsInEpoch);
@@ -155,9 +169,12 @@ export class TrainingLoop {
         gradientAccumulationSteps: args.gradientAccumulationSteps, maxGradNorm: args.maxGradNorm,
         optimizer: boundary ? optimizer : null, scheduler: boundary ? scheduler : null,
         device: args.device, autocast: args.autocast === 'bfloat16' ? 'bfloat16' : null,
+        dataParallel: this.p.dataParallel, stopRequested: this.#stopRequested,
       });
+      if (r.stopRequested) this.#interrupted = true;  // another rank got SIGINT: stop at this same step
       if (!r.finite) {
-        throw new NonFiniteLossError(`the training loss is ${r.loss} at step ${state.globalStep + 1} (epoch ${epoch}, micro-batch ${step}): training stopped. ` +
+        const where = Number.isFinite(r.loss) && this.p.world ? `another rank's training loss is not finite (this rank's is ${r.loss})` : `the training loss is ${r.loss}`;
+        throw new NonFiniteLossError(`${where} at step ${state.globalStep + 1} (epoch ${epoch}, micro-batch ${step}): training stopped. ` +
           `The last checkpoint (${this.#lastCheckpoint ?? 'none saved in this run'}) is intact; lower the learning rate, use maxGradNorm, or check the data of this batch.`);
       }
       this.#trLoss = Math.fround(this.#trLoss + r.scaledLoss);
@@ -176,7 +193,8 @@ export class TrainingLoop {
   async #maybeLogSaveEvaluate(): Promise<void> {
     const { control, state, scheduler } = this.p;
     if (control.shouldLog) {
-      const trLoss = this.#trLoss;
+      // transformers logs the mean over the ranks (_nested_gather(tr_loss).mean()).
+      const trLoss = this.p.world ? await meanOverRanks(this.#trLoss) : this.#trLoss;
       this.#trLoss = 0;
       const logs = { loss: pyRound(trLoss / (state.globalStep - this.#lastLoggedStep), 4), learning_rate: scheduler.getLastLr()[0] };
       this.#totalLossScalar += trLoss;
@@ -209,7 +227,24 @@ export class TrainingLoop {
     }
     this.#storeFlos();  // transformers' _save_checkpoint stores the flos first
     const progress = { trLoss: this.#trLoss, totalLossScalar: this.#totalLossScalar, lastLoggedStep: this.#lastLoggedStep, epochEndDone: this.#inEpochEnd };
-    this.#lastCheckpoint = await saveCheckpoint(this.p, progress);
-    await rotateCheckpoints(args, state.bestModelCheckpoint);
+    if (!this.p.world) {
+      this.#lastCheckpoint = await saveCheckpoint(this.p, progress);
+      await rotateCheckpoints(args, state.bestModelCheckpoint);
+      return;
+    }
+    // Under a process group rank 0 writes the checkpoint, with every rank's RNG state and running
+    // loss; the others wait, so that nobody reads a checkpoint before it is complete.
+    const ranks = await gatherRankState(this.#trLoss);
+    try {
+      if (this.p.world.rank === 0) {
+        this.#lastCheckpoint = await saveCheckpoint(this.p, progress, ranks);
+        await rotateCheckpoints(args, state.bestModelCheckpoint);
+      } else {
+        this.#lastCheckpoint = dir;
+      }
+    } finally {
+      ranks.rngStates.forEach((t) => t.dispose());
+    }
+    await barrier();
   }
 }

@@ -4,6 +4,7 @@
 // between; the promise settles with the numbers the Trainer logs.
 import { native } from '../binding';
 import { withCallerStack } from '../errors';
+import type { DistributedDataParallel } from '../distributed/data-parallel';
 import type { LRScheduler } from '../optim/scheduler';
 import type { Optimizer } from '../optim/optimizer';
 import { moduleHandle } from '../nn/module';
@@ -21,6 +22,10 @@ export interface TrainingStepOptions {
   maxGradNorm?: number;
   device?: string;
   autocast?: 'bfloat16' | null;
+  /** Data parallel: at an update the gradients are averaged over the ranks before clipping. */
+  dataParallel?: DistributedDataParallel | null;
+  /** Data parallel: this rank was asked to stop; the result's stopRequested tells every rank. */
+  stopRequested?: boolean;
 }
 
 export interface TrainingStepResult {
@@ -30,9 +35,11 @@ export interface TrainingStepResult {
   scaledLoss: number;
   /** The gradients' total norm before clipping (at an update with clipping), else null. */
   gradNorm: number | null;
-  /** false: the loss was NaN or infinite and no backward ran. */
+  /** false: the loss was NaN or infinite (under data parallelism: on some rank) and no update ran. */
   finite: boolean;
   updated: boolean;
+  /** Data parallel: some rank asked to stop after this update (false without data parallelism). */
+  stopRequested: boolean;
   /** Each parameter group's learning rate after the update. */
   lr: number[];
 }
@@ -46,6 +53,8 @@ export async function trainingStep(model: PreTrainedModel, batch: Batch, options
       optimizer: options.optimizer ? options.optimizer.handle : null,
       scheduler: options.scheduler ? options.scheduler.handle : null,
       maxGradNorm: options.maxGradNorm ?? 0,
+      gradSync: options.dataParallel?.handle ?? null,
+      stopRequested: options.stopRequested ?? false,
     }));
   } finally {
     release();

@@ -2,7 +2,9 @@
 // saveModel, logHistory — over the fused native training step.
 import fs from 'fs';
 import path from 'path';
-import type { Dataset } from '../data/types';
+import type { Dataset, Example } from '../data/types';
+import { DistributedDataParallel } from '../distributed/data-parallel';
+import { getLocalRank, worldInfo } from '../distributed/process-group';
 import type { PreTrainedModel } from '../models/pretrained';
 import { AdamW } from '../optim/adamw';
 import type { Optimizer } from '../optim/optimizer';
@@ -12,17 +14,19 @@ import type { PeftModel } from '../peft/peft-model';
 import { manualSeed } from '../runtime';
 import { writeJsonAtomic } from '../util/fs';
 import { expectOptions, invalid } from '../validate';
-import { arrayBatches, isArrayDataset, projector, streamBatches, type BatchSource } from './batches';
+import { arrayBatches, isArrayDataset, projector, shardStream, streamBatches, type BatchSource } from './batches';
 import { CallbackHandler, DefaultFlowCallback, resolveSteps, type TrainerCallback } from './callbacks';
 import { dataCollatorForLanguageModeling, dataCollatorWithPadding, type DataCollator } from './collator';
 import { getLastCheckpoint, loadCheckpoint } from './checkpoint';
+import { dataCollatorForMaskedLM, type MaskingTokenizer } from './mlm-collator';
 import { evaluationLoop } from './evaluation';
 import { TrainingLoop, type LoopStart } from './loop';
 import type { EvalPrediction } from './metrics';
 import { pyRound } from './pyround';
 import { JsonlLoggerCallback, ProgressCallback } from './reporting';
-import { LengthGroupedSampler, RandomSampler, samplerGenerator, SequentialSampler } from './sampler';
+import { DistributedLengthGroupedSampler, DistributedSampler, LengthGroupedSampler, RandomSampler, samplerGenerator, SequentialSampler, ShardSampler, type Sampler } from './sampler';
 import { TrainerControl, TrainerState } from './state';
+import { TensorBoardCallback } from './tensorboard';
 import { trainTarget, type TrainTarget } from './target';
 import { TrainingArguments } from './training-args';
 
@@ -33,8 +37,8 @@ export interface TrainerOptions {
   evalDataset?: Dataset;
   /** Default: dynamic padding (DataCollatorWithPadding), or the causal-LM collator for OPTForCausalLM. */
   dataCollator?: DataCollator;
-  /** Gives the default collator its pad id and padding side. */
-  tokenizer?: { padTokenId?: number | null; paddingSide?: 'right' | 'left' };
+  /** Gives the default collator its pad id and padding side (and, for masked LM, the mask token). */
+  tokenizer?: { padTokenId?: number | null; paddingSide?: 'right' | 'left' } | MaskingTokenizer;
   computeMetrics?: (p: EvalPrediction) => Record<string, number>;
   callbacks?: TrainerCallback[];
   /** [optimizer, scheduler] to use instead of the ones built from args. */
@@ -80,6 +84,12 @@ export class Trainer {
   optimizer: Optimizer | null;
   lrScheduler: LRScheduler | null;
   #loop: TrainingLoop | null = null;
+  /** The process group at construction (data parallel when worldSize > 1), or null. */
+  readonly world: { rank: number; worldSize: number } | null;
+  /** While train() runs under a process group of several ranks: the gradient averaging. */
+  dataParallel: DistributedDataParallel | null = null;
+  /** Bytes each rank all-reduced per optimizer step in the last train() (data parallel), else null. */
+  allReduceBytesPerStep: number | null = null;
 
   constructor(options: TrainerOptions) {
     const o = expectOptions('Trainer', options, OPTION_KEYS);
@@ -94,17 +104,32 @@ export class Trainer {
     this.dataCollator = o.dataCollator ?? this.#defaultCollator(o.tokenizer);
     this.computeMetrics = o.computeMetrics;
     [this.optimizer, this.lrScheduler] = o.optimizers ?? [null, null];
-    const defaults: TrainerCallback[] = [new DefaultFlowCallback(), new JsonlLoggerCallback(path.join(this.args.outputDir, 'log.jsonl'))];
-    if (!this.args.disableTqdm) defaults.push(new ProgressCallback(this.args.trainBatchSize * this.args.gradientAccumulationSteps));
+    this.world = worldInfo();
+    this.state.isWorldProcessZero = (this.world?.rank ?? 0) === 0;
+    this.state.isLocalProcessZero = getLocalRank() === 0;
+    const defaults: TrainerCallback[] = [new DefaultFlowCallback()];
+    // Under a process group only rank 0 reports (transformers' callbacks check is_world_process_zero).
+    if (this.state.isWorldProcessZero) this.#reporting(defaults);
     this.callbackHandler = new CallbackHandler([...defaults, ...(o.callbacks ?? [])]);
     void this.callbackHandler.call('onInitEnd', { args: this.args, state: this.state, control: this.control });
+  }
+
+  #reporting(defaults: TrainerCallback[]): void {
+    if (this.args.reportTo.includes('jsonl')) defaults.push(new JsonlLoggerCallback(path.join(this.args.outputDir, 'log.jsonl')));
+    if (this.args.reportTo.includes('tensorboard')) defaults.push(new TensorBoardCallback({ logDir: this.args.loggingDir ?? undefined }));
+    if (!this.args.disableTqdm) defaults.push(new ProgressCallback(this.args.trainBatchSize * this.args.gradientAccumulationSteps * (this.world?.worldSize ?? 1)));
   }
 
   #defaultCollator(tokenizer: TrainerOptions['tokenizer']): DataCollator {
     const config = this.target.model.config;
     const padTokenId = tokenizer?.padTokenId ?? config.get<number>('pad_token_id') ?? 0;
-    const common = { padTokenId, paddingSide: tokenizer?.paddingSide ?? 'right', padToMultipleOf: this.args.padToMultipleOf } as const;
+    const side = tokenizer && 'paddingSide' in tokenizer ? tokenizer.paddingSide : undefined;
+    const common = { padTokenId, paddingSide: side ?? 'right', padToMultipleOf: this.args.padToMultipleOf } as const;
     if (this.target.model.type === 'OPTForCausalLM') return dataCollatorForLanguageModeling(common);
+    if (this.target.model.type === 'BertForMaskedLM') {
+      if (!tokenizer || !('maskTokenId' in tokenizer)) throw new Error('Trainer: a BertForMaskedLM needs a tokenizer (for its mask token) or a dataCollator (dataCollatorForMaskedLM)');
+      return dataCollatorForMaskedLM({ tokenizer: tokenizer as MaskingTokenizer, padToMultipleOf: this.args.padToMultipleOf });
+    }
     const problem = config.get<string>('problem_type');
     const float = config.get<number>('num_labels') === 1 || problem === 'regression' || problem === 'multi_label_classification';
     return dataCollatorWithPadding({ ...common, labelDtype: float ? 'float32' : 'int64' });
@@ -113,14 +138,31 @@ export class Trainer {
   #source(dataset: Dataset, train: boolean): BatchSource {
     const batchSize = train ? this.args.trainBatchSize : this.args.evalBatchSize;
     const project = projector(this.args.removeUnusedColumns, this.args.labelNames ?? ['labels']);
-    if (!isArrayDataset(dataset)) return streamBatches(dataset, batchSize, this.args.dataloaderDropLast, this.dataCollator, project);
+    if (!isArrayDataset(dataset)) {
+      // transformers' IterableDatasetShard: each rank takes its batch of every round of worldSize batches.
+      const rows = train && this.world && this.world.worldSize > 1 ? shardStream(dataset, batchSize, this.world.worldSize, this.world.rank) : dataset;
+      return streamBatches(rows, batchSize, this.args.dataloaderDropLast, this.dataCollator, project);
+    }
     if (dataset.length === 0) throw new RangeError(`the ${train ? 'training' : 'evaluation'} data set is empty`);
-    if (!train) return arrayBatches(dataset, new SequentialSampler(dataset.length), batchSize, this.args.dataloaderDropLast, this.dataCollator, project);
+    if (!train) {
+      const w = this.world && this.world.worldSize > 1 ? this.world : null;
+      const sampler = w ? new ShardSampler(dataset.length, batchSize, w.worldSize, w.rank) : new SequentialSampler(dataset.length);
+      return arrayBatches(dataset, sampler, batchSize, this.args.dataloaderDropLast, this.dataCollator, project);
+    }
+    return arrayBatches(dataset, this.#trainSampler(dataset, batchSize), batchSize, this.args.dataloaderDropLast, this.dataCollator, project);
+  }
+
+  /** transformers' _get_train_sampler; under a process group, torch's DistributedSampler (seed + epoch). */
+  #trainSampler(dataset: readonly Example[], batchSize: number): Sampler {
+    const lengths = () => dataset.map((r, i) => (typeof r[this.args.lengthColumnName] === 'number' ? (r[this.args.lengthColumnName] as number) : r.inputIds?.length ?? invalid(`trainDataset[${i}].inputIds`, 'token ids', r.inputIds)));
+    const group = batchSize * this.args.gradientAccumulationSteps;
+    if (this.world) {
+      // No draw from the global generator here: transformers seeds DistributedSampler with args.seed.
+      const shard = { worldSize: this.world.worldSize, rank: this.world.rank, seed: this.args.dataSeed ?? this.args.seed };
+      return this.args.groupByLength ? new DistributedLengthGroupedSampler(lengths(), group, shard) : new DistributedSampler(dataset.length, shard);
+    }
     const generator = samplerGenerator(this.args.dataSeed);
-    const sampler = this.args.groupByLength
-      ? new LengthGroupedSampler(dataset.map((r, i) => (typeof r[this.args.lengthColumnName] === 'number' ? (r[this.args.lengthColumnName] as number) : r.inputIds?.length ?? invalid(`trainDataset[${i}].inputIds`, 'token ids', r.inputIds))), batchSize * this.args.gradientAccumulationSteps, generator)
-      : new RandomSampler(dataset.length, generator);
-    return arrayBatches(dataset, sampler, batchSize, this.args.dataloaderDropLast, this.dataCollator, project);
+    return this.args.groupByLength ? new LengthGroupedSampler(lengths(), group, generator) : new RandomSampler(dataset.length, generator);
   }
 
   /** transformers' create_optimizer: weight decay on everything but biases and LayerNorm weights. */
@@ -161,12 +203,32 @@ export class Trainer {
     const optimizer = this.createOptimizer();
     const scheduler = this.createScheduler(plan.maxSteps, optimizer);
     const start = await this.#start(checkpoint, plan.perEpoch, optimizer, scheduler);
+    this.dataParallel = await this.#dataParallel();
+    this.allReduceBytesPerStep = this.dataParallel?.bytesPerStep ?? null;
     Object.assign(this.state, { maxSteps: plan.maxSteps, numTrainEpochs: plan.epochs, loggingSteps: resolveSteps(this.args.loggingSteps, plan.maxSteps), evalSteps: resolveSteps(this.args.evalSteps ?? this.args.loggingSteps, plan.maxSteps), saveSteps: resolveSteps(this.args.saveSteps, plan.maxSteps) });
     const loop = new TrainingLoop({
       args: this.args, state: this.state, control: this.control, callbacks: this.callbackHandler, target: this.target,
       optimizer, scheduler, source, evaluate: () => this.evaluate(), log: (logs) => this.log(logs),
+      world: this.world, dataParallel: this.dataParallel,
     });
-    return this.#runLoop(loop, start, plan);
+    try {
+      return await this.#runLoop(loop, start, plan);
+    } finally {
+      this.dataParallel?.dispose();
+      this.dataParallel = null;
+    }
+  }
+
+  /** Under a process group of several ranks: rank 0's weights everywhere, and the gradient hooks. */
+  async #dataParallel(): Promise<DistributedDataParallel | null> {
+    if (!this.world || this.world.worldSize < 2) return null;
+    const states = [...this.target.model.stateDict().values()];
+    const named = this.target.namedParameters();
+    try {
+      return await DistributedDataParallel.create(states, named.filter(([, t]) => t.requiresGrad).map(([, t]) => t));
+    } finally {
+      [...states, ...named.map(([, t]) => t)].forEach((t) => t.dispose());  // the handles only; the weights stay
+    }
   }
 
   async #runLoop(loop: TrainingLoop, start: LoopStart, plan: { epochs: number; samples: number; maxSteps: number }): Promise<TrainOutput> {
@@ -196,7 +258,7 @@ export class Trainer {
   /** Steps per epoch, total steps, epochs and samples, as _inner_training_loop computes them. */
   #plan(source: BatchSource): { perEpoch: number; maxSteps: number; epochs: number; samples: number } {
     const a = this.args;
-    const total = a.trainBatchSize * a.gradientAccumulationSteps;
+    const total = a.trainBatchSize * a.gradientAccumulationSteps * (this.world?.worldSize ?? 1);
     if (source.length === null) {
       if (a.maxSteps <= 0) throw new RangeError('a streamed trainDataset has no length: set TrainingArguments.maxSteps');
       return { perEpoch: a.maxSteps, maxSteps: a.maxSteps, epochs: Number.MAX_SAFE_INTEGER, samples: a.maxSteps * total };
@@ -249,7 +311,8 @@ export class Trainer {
   }
 
   async #evaluationMetrics(dataset: Dataset, prefix: string, keepPredictions = this.computeMetrics !== undefined) {
-    const out = await evaluationLoop(this.target, this.#source(dataset, false), { keepPredictions, device: this.args.device, autocast: this.args.autocast === 'bfloat16' ? 'bfloat16' : null });
+    const shards = this.world && this.world.worldSize > 1 && isArrayDataset(dataset) ? { n: dataset.length, batchSize: this.args.evalBatchSize } : null;
+    const out = await evaluationLoop(this.target, this.#source(dataset, false), { keepPredictions, device: this.args.device, autocast: this.args.autocast === 'bfloat16' ? 'bfloat16' : null, shards });
     let metrics: Record<string, number> = {};
     if (this.computeMetrics && out.predictions && out.labelIds) metrics = { ...this.computeMetrics({ predictions: out.predictions, labelIds: out.labelIds }) };
     if (out.loss !== null) metrics[`${prefix}_loss`] = out.loss;
@@ -268,6 +331,11 @@ export class Trainer {
     Object.assign(r.metrics, speedMetrics(prefix, start, r.numSamples, r.numSteps));
     await this.callbackHandler.call('onPredict', { args: this.args, state: this.state, control: this.control, metrics: r.metrics });
     return { predictions: r.predictions, labelIds: r.labelIds, metrics: r.metrics };
+  }
+
+  /** [async] Writes outputDir/trainer_state.json (transformers' save_state). */
+  async saveState(): Promise<void> {
+    await writeJsonAtomic(path.join(this.args.outputDir, 'trainer_state.json'), this.state.toJSON());
   }
 
   /** [async] Saves the model (the adapter for a PeftModel) and the training arguments to outputDir (or dir). */

@@ -1,15 +1,19 @@
 // TrainingArguments: transformers 4.29's names in camelCase, with its defaults and its __post_init__
 // checks. Unknown or misspelled arguments are errors that name them.
+import os from 'os';
+import path from 'path';
 import type { DType } from '../dtype';
-import { expectBool, expectInt, expectNumber, expectOneOf, invalid } from '../validate';
+import { closestName, expectBool, expectInt, expectNumber, expectOneOf, invalid } from '../validate';
 
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
 const STRATEGIES = ['no', 'steps', 'epoch'] as const;
 const SCHEDULERS = ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup', 'inverse_sqrt'] as const;
 // adamw_torch is transformers' default since 4.34 (4.29 defaulted to its own deprecated AdamW).
 const OPTIMS = ['adamw_torch', 'sgd'] as const;
-// log.jsonl in outputDir is always written; reportTo names further integrations.
-const REPORTERS = ['none', 'all', 'jsonl'] as const;
+// Where logged entries go: 'jsonl' (outputDir/log.jsonl), 'tensorboard' (event files in
+// loggingDir); 'all' is both, 'none' neither. node-peft's default is 'jsonl' (transformers'
+// is 'all' installed integrations).
+const REPORTERS = ['none', 'all', 'jsonl', 'tensorboard'] as const;
 
 /** Every argument, with transformers' default. */
 const DEFAULTS = {
@@ -55,7 +59,9 @@ const DEFAULTS = {
   dataloaderDropLast: false,
   ignoreDataSkip: false,
   disableTqdm: false,
-  reportTo: ['all'] as string[],
+  reportTo: ['jsonl'] as string[],
+  /** TensorBoard's folder (transformers' logging_dir); default outputDir/runs/<date>_<host>. */
+  loggingDir: null as string | null,
   device: 'cpu' as string,
   /** Pads every batch to a multiple of this (the default collator's pad_to_multiple_of). */
   padToMultipleOf: null as number | null,
@@ -63,25 +69,6 @@ const DEFAULTS = {
 
 export type TrainingArgumentsOptions = Partial<typeof DEFAULTS> & { evalStrategy?: IntervalStrategy };
 const NAMES = [...Object.keys(DEFAULTS), 'evalStrategy'];
-
-/** The known name closest to a misspelled one (edit distance <= 3, case-insensitive), or ''. */
-function nearest(name: string): string {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    return row[b.length];
-  };
-  const scored = NAMES.map((n) => [n, distance(n.toLowerCase(), name.toLowerCase())] as const).sort((x, y) => x[1] - y[1]);
-  return scored[0][1] <= 3 ? scored[0][0] : '';
-}
 
 export class TrainingArguments {
   outputDir!: string; overwriteOutputDir!: boolean; numTrainEpochs!: number; maxSteps!: number;
@@ -95,13 +82,13 @@ export class TrainingArguments {
   loadBestModelAtEnd!: boolean; metricForBestModel!: string | null; greaterIsBetter!: boolean | null;
   seed!: number; dataSeed!: number | null; bf16!: boolean; groupByLength!: boolean; lengthColumnName!: string;
   removeUnusedColumns!: boolean; labelNames!: string[] | null; dataloaderDropLast!: boolean; ignoreDataSkip!: boolean;
-  disableTqdm!: boolean; reportTo!: string[]; device!: string; padToMultipleOf!: number | null;
+  disableTqdm!: boolean; reportTo!: string[]; loggingDir!: string | null; device!: string; padToMultipleOf!: number | null;
 
   constructor(options: TrainingArgumentsOptions = {}) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('TrainingArguments', 'an options object', options);
     for (const key of Object.keys(options)) {
       if (!NAMES.includes(key)) {
-        const hint = nearest(key);
+        const hint = closestName(key, NAMES);
         throw new TypeError(`TrainingArguments: unknown argument '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
       }
     }
@@ -152,7 +139,14 @@ export class TrainingArguments {
       if (this.metricForBestModel === null) this.metricForBestModel = 'loss';
     }
     if (this.greaterIsBetter === null && this.metricForBestModel !== null) this.greaterIsBetter = !this.metricForBestModel.endsWith('loss');
-    if (this.reportTo.includes('all')) this.reportTo = ['jsonl'];
+    if (this.reportTo.includes('all')) this.reportTo = ['jsonl', 'tensorboard'];
+    if (this.reportTo.includes('none')) this.reportTo = [];
+    if (this.loggingDir === null) {
+      // transformers' default_logdir: runs/<Mon DD_HH-MM-SS>_<hostname>
+      const d = new Date();
+      const stamp = `${d.toLocaleString('en-US', { month: 'short' })}${String(d.getDate()).padStart(2, '0')}_${[d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join('-')}`;
+      this.loggingDir = path.join(this.outputDir, 'runs', `${stamp}_${os.hostname()}`);
+    }
   }
 
   /** train_batch_size (one device). */

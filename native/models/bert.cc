@@ -2,6 +2,7 @@
 
 #include <c10/util/Exception.h>
 
+#include "../nn/linear_cross_entropy.h"
 #include "checks.h"
 
 #include <cmath>
@@ -221,11 +222,28 @@ struct BertForMaskedLM : Module {
     decoder->Param("weight") = words->Param("weight");
     predictions->RegisterParameter("bias", decoder->Param("bias"));
   }
+  static at::Tensor Transform(const Module& transform, const at::Tensor& h) {
+    return RunChild(transform, "LayerNorm", RunChild(transform, "transform_act_fn", RunChild(transform, "dense", h)));
+  }
+  // Training's loss without logits: only the positions with a label (the ~15% masked tokens) go
+  // through the head, and their vocabulary projection + cross-entropy run in chunks
+  // (nn/linear_cross_entropy). The mean over labelled positions is transformers' loss.
+  at::Tensor MaskedLoss(const Module& predictions, const at::Tensor& hidden, const at::Tensor& labels) {
+    at::Tensor flat = labels.reshape({-1});
+    at::Tensor rows = flat.ne(-100).nonzero().squeeze(1);
+    at::Tensor h = Transform(predictions.ChildAs<Module>("transform"), hidden.reshape({-1, hidden.size(-1)}).index_select(0, rows));
+    auto* decoder = dynamic_cast<Linear*>(predictions.Child("decoder").get());
+    at::Tensor bias = decoder->HasParam("bias") ? decoder->Param("bias") : at::Tensor();
+    return LinearCrossEntropy(h, decoder->Param("weight"), bias, flat.index_select(0, rows));
+  }
   ModelOutputs Forward(const ModelInputs& in) {
     ModelOutputs out = ChildAs<BertModel>("bert").Forward(in);
     const Module& predictions = ChildAs<Module>("cls").ChildAs<Module>("predictions");
-    const Module& transform = predictions.ChildAs<Module>("transform");
-    at::Tensor h = RunChild(transform, "LayerNorm", RunChild(transform, "transform_act_fn", RunChild(transform, "dense", out.last_hidden_state)));
+    if (in.labels.defined() && !in.return_logits && dynamic_cast<Linear*>(predictions.Child("decoder").get())) {
+      out.loss = MaskedLoss(predictions, out.last_hidden_state, in.labels);
+      return out;
+    }
+    at::Tensor h = Transform(predictions.ChildAs<Module>("transform"), out.last_hidden_state);
     out.logits = RunChild(predictions, "decoder", h);
     if (in.labels.defined()) out.loss = at::cross_entropy_loss(out.logits.view({-1, config.vocab_size}), in.labels.view({-1}));
     return out;

@@ -14,32 +14,38 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 constexpr int64_t kIgnore = -100;
-// Rows per chunk so that a chunk's float32 logits stay near 16 MiB (opt-125m: 83 rows).
-constexpr int64_t kChunkElements = int64_t{1} << 22;
+// Rows per chunk so that a chunk's float32 logits stay near 64 MiB (opt-125m: 333 rows). Liger
+// sizes chunks for GPU kernels (a few rows); on CPUs larger chunks keep the GEMMs efficient and
+// the [vocab x hidden] weight gradient is accumulated fewer times.
+constexpr int64_t kChunkElements = int64_t{1} << 24;
 
 struct Gradients {
   at::Tensor hidden, weight, bias;
 };
 
 // One chunk: adds its summed loss to `loss` and writes/accumulates its gradients (scaled by
-// 1 / count, the mean over non-ignored rows).
+// 1 / count, the mean over non-ignored rows). One log_softmax pass gives both the loss and, by an
+// in-place exp, the softmax the gradient starts from; the matmuls write into the gradients.
 void Chunk(const at::Tensor& h, const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& y, double count,
            at::Tensor& loss, Gradients& grads, int64_t begin) {
-  at::Tensor logits = at::matmul(h, weight.t());
-  if (bias.defined()) logits = logits + bias;
-  logits = logits.to(at::kFloat);
+  at::Tensor logits = bias.defined() ? at::addmm(bias, h, weight.t()) : at::mm(h, weight.t());
   at::Tensor valid = y.ne(kIgnore);
   at::Tensor target = at::where(valid, y, at::zeros({}, y.options())).unsqueeze(1);
-  at::Tensor lse = at::logsumexp(logits, {1}, true);
-  at::Tensor nll = (lse - logits.gather(1, target)).squeeze(1);
-  loss.add_(at::where(valid, nll, at::zeros({}, nll.options())).sum());
+  at::Tensor logp = at::log_softmax(logits.to(at::kFloat), 1);
+  logits = at::Tensor();
+  loss.sub_(at::where(valid, logp.gather(1, target).squeeze(1), at::zeros({}, logp.options())).sum());
   if (!grads.hidden.defined() && !grads.weight.defined() && !grads.bias.defined()) return;
   // d(mean nll)/d(logits) = (softmax - onehot) / count on valid rows, 0 on ignored ones.
-  at::Tensor g = (logits - lse).exp_();
+  at::Tensor g = logp.exp_();
   g.scatter_add_(1, target, at::full({g.size(0), 1}, -1.0, g.options()));
   g.mul_(valid.unsqueeze(1).to(g.scalar_type()) / count);
-  if (grads.hidden.defined()) grads.hidden.narrow(0, begin, h.size(0)).copy_(at::matmul(g.to(weight.scalar_type()), weight));
-  if (grads.weight.defined()) grads.weight.add_(at::matmul(g.t(), h.to(at::kFloat)));
+  at::Tensor gw = g.to(weight.scalar_type());
+  if (grads.hidden.defined()) {
+    at::Tensor out = grads.hidden.narrow(0, begin, h.size(0));
+    if (out.scalar_type() == gw.scalar_type()) at::mm_out(out, gw, weight);
+    else out.copy_(at::mm(gw, weight));
+  }
+  if (grads.weight.defined()) grads.weight.addmm_(g.t(), h.to(at::kFloat));
   if (grads.bias.defined()) grads.bias.add_(g.sum(0));
 }
 

@@ -1,8 +1,8 @@
 #include "lora.h"
 
+#include <algorithm>
 #include <c10/util/Exception.h>
 
-#include <algorithm>
 #include <cmath>
 
 namespace peft {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "../async.h"
+#include "../distributed/binding.h"
 #include "../models/forward.h"
 #include "../nn/module_wrap.h"
 #include "../optim/binding.h"
@@ -20,6 +21,8 @@ struct StepRequest {
   OptimizerPtr optimizer;    // set at an accumulation boundary: clip, step, schedule, free grads
   SchedulerPtr scheduler;
   double max_grad_norm = 0;  // <= 0: no clipping
+  GradSyncPtr grad_sync;     // data parallel: gradients averaged over the ranks before clipping
+  bool stop_requested = false;  // data parallel: this rank was asked to stop (told to every rank)
 };
 
 struct StepResult {
@@ -28,6 +31,7 @@ struct StepResult {
   double grad_norm = std::numeric_limits<double>::quiet_NaN();  // before clipping, when clipped
   bool finite = true;       // false: no backward ran (the caller stops training)
   bool updated = false;
+  bool stop_requested = false;  // data parallel: some rank was asked to stop after this step
   std::vector<double> lr;   // each group's lr after the scheduler step
 };
 
@@ -43,15 +47,27 @@ StepResult RunStep(const StepRequest& r) {
   ModelOutputs out = RunForward(*r.model, r.inputs);
   TORCH_CHECK(out.loss.defined(), "the model returned no loss: the batch needs labels");
   result.loss = out.loss.item<double>();
+  // Under data parallelism every rank joins the all-reduce of an update, also one whose loss is
+  // not finite (it skips its backward and sends a flag that makes every rank report it).
+  const bool sync = r.grad_sync && r.optimizer;
   if (!std::isfinite(result.loss)) {
     result.finite = false;
-    return result;
+    if (!sync) return result;
   }
-  at::Tensor loss = r.loss_divisor > 1 ? out.loss / r.loss_divisor : out.loss;
-  result.scaled_loss = loss.item<double>();
-  loss.backward();
+  if (r.grad_sync) r.grad_sync->Begin(sync, result.finite, r.stop_requested);
+  if (result.finite) {
+    at::Tensor loss = r.loss_divisor > 1 ? out.loss / r.loss_divisor : out.loss;
+    result.scaled_loss = loss.item<double>();
+    loss.backward();
+  }
   out = ModelOutputs();  // the graph is gone after backward; drop the activations' last holders
-  if (!r.optimizer) return result;
+  if (sync) {
+    GradSync::Outcome all = r.grad_sync->Finish();
+    result.finite = result.finite && all.all_finite;
+    result.stop_requested = all.any_stop;
+  }
+  if (!result.finite && r.optimizer) r.optimizer->ZeroGrad(true);
+  if (!r.optimizer || !result.finite) return result;
   // transformers clips over model.parameters(): every parameter that received a gradient.
   if (r.max_grad_norm > 0) result.grad_norm = ClipGradNorm(ParametersWithGrad(*r.model), r.max_grad_norm, 2.0, false).item<double>();
   r.optimizer->Step();
@@ -69,13 +85,14 @@ Napi::Value FromResult(Napi::Env env, const StepResult& r) {
   o.Set("gradNorm", std::isnan(r.grad_norm) ? env.Null() : Napi::Value(Napi::Number::New(env, r.grad_norm)));
   o.Set("finite", r.finite);
   o.Set("updated", r.updated);
+  o.Set("stopRequested", r.stop_requested);
   Napi::Array lr = Napi::Array::New(env, r.lr.size());
   for (size_t i = 0; i < r.lr.size(); ++i) lr.Set(static_cast<uint32_t>(i), r.lr[i]);
   o.Set("lr", lr);
   return o;
 }
 
-// trainStepAsync(model, inputs, {lossDivisor, optimizer?, scheduler?, maxGradNorm}) -> result
+// trainStepAsync(model, inputs, {lossDivisor, optimizer?, scheduler?, maxGradNorm, gradSync?, stopRequested?}) -> result
 Napi::Value TrainStepAsync(const Napi::CallbackInfo& info) {
   StepRequest r;
   r.model = ToModule(info[0]);
@@ -86,6 +103,8 @@ Napi::Value TrainStepAsync(const Napi::CallbackInfo& info) {
   if (o.Get("optimizer").IsExternal()) r.optimizer = OptimizerFromJs(o.Get("optimizer"));
   if (o.Get("scheduler").IsExternal()) r.scheduler = SchedulerFromJs(o.Get("scheduler"));
   if (o.Get("maxGradNorm").IsNumber()) r.max_grad_norm = o.Get("maxGradNorm").As<Napi::Number>().DoubleValue();
+  if (o.Get("gradSync").IsExternal()) r.grad_sync = GradSyncFromJs(o.Get("gradSync"));
+  r.stop_requested = ToBool(o.Get("stopRequested"), false);
   Lease hold = HoldForTrainingStep(r.model->guard(), r.optimizer != nullptr);  // nn/guard.h
   return PromiseWorker<StepResult>::Start(
       info.Env(), "node-peft:train-step", [r]() { return RunStep(r); },

@@ -38,6 +38,21 @@ describe('malformed safetensors files', () => {
     const bytes = buildSafetensors({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(1));
     expectSafetensorsError(bytes.subarray(0, 20), /header length \d+ runs past the end of the file \(20 bytes\)/);
   });
+  it('header length on the boundary: size - 8 + 1 up to size run past the end; size - 8 (no data) does not', () => {
+    const bytes = buildSafetensors({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(1));
+    const size = bytes.length;
+    for (const n of [size - 7, size - 4, size - 1, size, size + 1]) {
+      const edited = Buffer.from(bytes);
+      edited.writeBigUInt64LE(BigInt(n));
+      expectSafetensorsError(edited, new RegExp(`header length ${n} runs past the end of the file \\(${size} bytes\\)`));
+    }
+    // n = size - 8: the header takes the whole rest of the file (JSON followed by the 4 data bytes).
+    const whole = Buffer.from(bytes);
+    whole.writeBigUInt64LE(BigInt(size - 8));
+    const file = writeTmp(whole);
+    expect(() => loadSafetensorsSync(file)).toThrow(/malformed JSON header|trailing characters/);
+    expect(() => loadSafetensorsSync(file)).not.toThrow(/runs past the end/);
+  });
   it('header length beyond 100 MB, never allocated', () => {
     const bytes = Buffer.alloc(16);
     bytes.writeBigUInt64LE(2n ** 62n);

@@ -1,5 +1,7 @@
 // BERT against transformers 4.29.2: the fixtures' outputs were computed by the real library.
 import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
 import { BertForSequenceClassification, BertModel } from '../../lib';
@@ -9,16 +11,18 @@ describe('BertForSequenceClassification matches transformers (bert-seqcls)', () 
   const c = cases('bert-seqcls');
   const expected = JSON.parse(fs.readFileSync(fixture('bert-seqcls', 'expected.json'), 'utf8'));
 
+  /** A copy of the fixture folder with only config.json and the one checkpoint file. */
+  function onlyFile(file: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-bert-'));
+    for (const f of ['config.json', file]) fs.copyFileSync(fixture('bert-seqcls', f), path.join(dir, f));
+    return dir;
+  }
+
   for (const source of ['model.safetensors', 'pytorch_model.bin']) {
-    it(`logits, loss, hidden states and pooler output from ${source}`, async () => {
-      const dir = fixture('bert-seqcls');
+    it(`fromPretrained of a folder holding only config.json + ${source}: logits, loss, hidden states, pooler output, loadingInfo`, async () => {
+      const dir = onlyFile(source);
       const model = await BertForSequenceClassification.fromPretrained(dir, { warn: false, device: DEVICE });
-      if (source === 'pytorch_model.bin') {
-        // Load the .bin explicitly: the folder prefers safetensors.
-        const { loadTorchBin } = await import('../../lib/io');
-        const bin = await loadTorchBin(fixture('bert-seqcls', 'pytorch_model.bin'));
-        for (const [name, t] of model.namedParameters()) torch.noGrad(() => t.copy_(dev(bin.tensors.get(name)!)));
-      }
+      fs.rmSync(dir, { recursive: true, force: true });
       model.eval();
       const out = await model.forward({
         inputIds: dev(c.get('input_ids')!), attentionMask: dev(c.get('attention_mask')!), tokenTypeIds: dev(c.get('token_type_ids')!),
@@ -33,6 +37,16 @@ describe('BertForSequenceClassification matches transformers (bert-seqcls)', () 
       expect(model.numParameters()).toBe(expected.param_count);
     });
   }
+
+  it('BertModel from a .bin-only folder reports the classifier as unexpected, as transformers does', async () => {
+    const dir = onlyFile('pytorch_model.bin');
+    const model = await BertModel.fromPretrained(dir, { warn: false });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(model.loadingInfo.missingKeys).toEqual([]);
+    expect(model.loadingInfo.unexpectedKeys.sort()).toEqual(['classifier.bias', 'classifier.weight']);
+    const out = model.forwardSync({ inputIds: c.get('input_ids')!, attentionMask: c.get('attention_mask')!, tokenTypeIds: c.get('token_type_ids')! });
+    expectClose(out.lastHiddenState, c.get('last_hidden_state')!, TOL, 'last_hidden_state');
+  });
 
   it('prints the module tree as PyTorch does', async () => {
     const model = await BertForSequenceClassification.fromPretrained(fixture('bert-seqcls'), { warn: false });

@@ -42,15 +42,19 @@ describe('OPTForCausalLM.generate', () => {
     expect(streamed).toEqual(seen);
   });
 
-  it('sampling is reproducible with a seed and respects topK = 1 (= greedy)', async () => {
+  it('sampling draws: reproducible with a seed, another seed draws other ids, not greedy; topK = 1 is greedy', async () => {
     const model = await load();
     const opts = { attentionMask: c.get('attention_mask')!, maxNewTokens: 8, doSample: true, temperature: 0.7, topP: 0.9, seed: 5 };
     const a = (await model.generate(c.get('input_ids')!, opts)).toArray();
     const b = (await model.generate(c.get('input_ids')!, opts)).toArray();
     expect(a).toEqual(b);
     const greedy = (await model.generate(c.get('input_ids')!, { attentionMask: c.get('attention_mask')!, maxNewTokens: 8 })).toArray();
+    expect(a).not.toEqual(greedy);
+    const other = (await model.generate(c.get('input_ids')!, { ...opts, seed: 6 })).toArray();
+    expect(other).not.toEqual(a);
     const top1 = (await model.generate(c.get('input_ids')!, { ...opts, topK: 1 })).toArray();
     expect(top1).toEqual(greedy);
+    // (test/generation/sampling.parity.test.ts checks the drawn ids against transformers.)
   });
 
   it('repetitionPenalty changes the greedy continuation that repeats tokens', async () => {

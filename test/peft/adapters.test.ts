@@ -113,11 +113,37 @@ describe('LoRA layer behaviour', () => {
     expect(await run(true)).toBeLessThan(1e-6);
   });
 
-  it('rankPattern and alphaPattern override r and alpha per module', async () => {
-    const peft = getPeftModel(await base(), new LoraConfig({ r: 4, targetModules: ['query', 'value'], rankPattern: { value: 2 } }));
-    const shape = (p: string) => peft.baseModel.getSubmodule(p).namedParameters()[0][1].shape;
-    expect(shape('bert.encoder.layer.0.attention.self.query.lora_A.default')).toEqual([4, 32]);
-    expect(shape('bert.encoder.layer.0.attention.self.value.lora_A.default')).toEqual([2, 32]);
+  it('rankPattern and alphaPattern override r and alpha per module: shapes, and merge adds B·A·alpha/r with the module\'s own values', async () => {
+    const run = async (useRslora: boolean) => {
+      const peft = getPeftModel(await base(), new LoraConfig({ r: 4, loraAlpha: 8, useRslora, targetModules: ['query', 'value'], rankPattern: { value: 2 }, alphaPattern: { value: 6 } }));
+      const shape = (p: string) => peft.baseModel.getSubmodule(p).namedParameters()[0][1].shape;
+      expect(shape('bert.encoder.layer.0.attention.self.query.lora_A.default')).toEqual([4, 32]);
+      expect(shape('bert.encoder.layer.0.attention.self.value.lora_A.default')).toEqual([2, 32]);
+      expect(shape('bert.encoder.layer.1.attention.self.value.lora_B.default')).toEqual([32, 2]);
+      torch.manualSeed(6);
+      torch.noGrad(() => {
+        for (const [name, t] of peft.baseModel.namedParameters()) if (name.includes('.lora_')) t.copy_(torch.randn(t.shape).mul(0.1));
+      });
+      const deltas: Record<string, number> = {};
+      for (const m of ['query', 'value']) {
+        const layer = peft.baseModel.getSubmodule(`bert.encoder.layer.1.attention.self.${m}`);
+        const get = (n: string) => layer.namedParameters().find(([k]) => k === n)![1];
+        const w = get('base_layer.weight');
+        const before = w.clone();
+        const ba = get('lora_B.default.weight').matmul(get('lora_A.default.weight'));
+        peft.merge();
+        // The scaling the merge used, recovered from the weights: (W' - W) = s · B·A.
+        deltas[m] = torch.tidy(() => (w.sub(before).mul(ba).sum().item() as number) / (ba.mul(ba).sum().item() as number));
+        peft.unmerge();
+      }
+      return deltas;
+    };
+    const plain = await run(false);
+    expect(plain.query).toBeCloseTo(8 / 4, 5);
+    expect(plain.value).toBeCloseTo(6 / 2, 5);
+    const rs = await run(true);
+    expect(rs.query).toBeCloseTo(8 / Math.sqrt(4), 5);
+    expect(rs.value).toBeCloseTo(6 / Math.sqrt(2), 5);
   });
 
   it('targets by regex, all-linear and layersToTransform', async () => {
@@ -131,8 +157,31 @@ describe('LoRA layer behaviour', () => {
   });
 
   it('dropout applies to the LoRA branch only, and only in training', async () => {
-    const peft = getPeftModel(await base(), new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 4, loraDropout: 0.5 }));
+    // Base dropouts off, so that any randomness in training mode comes from lora_dropout.
+    const noBaseDropout = { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+    const model = await BertForSequenceClassification.fromPretrained(fixture('bert-lora-default'), { warn: false, config: noBaseDropout });
+    const peft = getPeftModel(model, new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 4, loraDropout: 0.5 }));
     expect(String(peft.baseModel.bert.encoder.layer[0].attention.self.query.lora_dropout)).toBe('ModuleDict(\n  (default): Dropout(p=0.5, inplace=False)\n)');
+    // B = 0: the LoRA branch adds nothing, so training mode must give the base logits exactly (no dropout on the base path).
+    peft.train();
+    torch.manualSeed(1);
+    expectClose(peft.forwardSync(inputs).logits, c.get('logits_base')!, 1e-5, 'train mode, B = 0');
+    randomizeB(peft, 8);
+    peft.eval();
+    const evalA = peft.forwardSync(inputs).logits;
+    const evalB = peft.forwardSync(inputs).logits;
+    expect(maxAbsDiff(evalA, evalB)).toBe(0);
+    expect(maxAbsDiff(evalA, c.get('logits_base')!)).toBeGreaterThan(1e-3);
+    peft.train();
+    torch.manualSeed(2);
+    const trainA = peft.forwardSync(inputs).logits;
+    const trainB = peft.forwardSync(inputs).logits;
+    expect(maxAbsDiff(trainA, trainB)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(trainA, evalA)).toBeGreaterThan(1e-4);
+    // With the adapter disabled, training mode is deterministic again: only the LoRA branch drops.
+    const off = peft.disableAdapter(() => [peft.forwardSync(inputs).logits, peft.forwardSync(inputs).logits]);
+    expect(maxAbsDiff(off[0], off[1])).toBe(0);
+    expectClose(off[0], c.get('logits_base')!, 1e-5, 'train mode, adapter disabled');
   });
 });
 

@@ -41,9 +41,12 @@ function checkBatches(tok: PreTrainedTokenizer): void {
 }
 
 describe('BertTokenizer parity (bert-base-cased)', () => {
-  it('fixture describes the cased vocabulary', () => {
+  it('bert-base-cased loads cased (do_lower_case false, as the fixture was made): case and accents are kept', async () => {
     expect(fixture.do_lower_case).toBe(false);
-    expect(fixture.cases.length).toBeGreaterThan(200);
+    const tok = await AutoTokenizer.fromPretrained(BERT_DIR);
+    expect((tok as BertTokenizer).doLowerCase).toBe(false);
+    expect(tok.tokenize('Hello WORLD Café')).toEqual(['Hello', 'W', '##OR', '##LD', 'Café']); // WordPiece by hand on vocab.txt
+    expect(tok.tokenize('Hello')).not.toEqual(tok.tokenize('hello'));
   });
 
   const constructed = () => new BertTokenizer({ vocab: bertVocabList(), doLowerCase: fixture.do_lower_case, modelMaxLength: 512 });

@@ -6,10 +6,10 @@ import * as torch from '../../lib';
 import { LoraConfig, TaskType, dataCollatorForLanguageModeling, getPeftModel, trainingStep } from '../../lib';
 import { maxDiff, snapshot, tinyOpt } from './helpers';
 
-// 50,272 tokens (OPT's vocabulary) makes the chunks 83 rows: a 2 × 64 batch spans two of them.
+// 50,272 tokens (OPT's vocabulary) makes the chunks 333 rows: a 6 × 64 batch (378 rows) spans two.
 const VOCAB = 50272;
 function batch() {
-  const ids = Array.from({ length: 2 }, (_, r) => Array.from({ length: 64 }, (_, j) => 2 + ((r * 977 + j * 131) % (VOCAB - 2))));
+  const ids = Array.from({ length: 6 }, (_, r) => Array.from({ length: 64 }, (_, j) => 2 + ((r * 977 + j * 131) % (VOCAB - 2))));
   ids[1].splice(50, 14, ...new Array(14).fill(1));  // right padding: labels -100 there
   return dataCollatorForLanguageModeling({ padTokenId: 1 })(ids.map((inputIds) => ({ inputIds: inputIds.filter((t, i) => t !== 1 || i < 50) })));
 }
@@ -22,7 +22,7 @@ async function compare(model: ReturnType<typeof tinyOpt>, named: () => [string, 
   const b = batch();
   model.eval();
   const plain = await model.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, labels: b.labels! });
-  expect(plain.logits.shape).toEqual([2, 64, VOCAB]);
+  expect(plain.logits.shape).toEqual([6, 64, VOCAB]);
   await plain.loss!.backwardAsync();
   const expected = grads(named());
   named().forEach(([, t]) => t.zeroGrad());

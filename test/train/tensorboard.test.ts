@@ -1,0 +1,96 @@
+// TensorBoardCallback on a real Trainer run: the event file is read back with a decoder written
+// here from the formats' definitions (bitwise CRC-32C, protobuf wire format), independent of
+// lib/io: every record's two CRCs must hold, the first event must be the file version, and the
+// scalars must be the logged values (as float32) under transformers' tags at the logged steps.
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { describe, expect, it } from 'vitest';
+import { BertConfig, BertForSequenceClassification, TensorBoardCallback, Trainer, TrainingArguments, type Example } from '../../lib';
+
+function crc32cBitwise(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0x82f63b78 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+const masked = (d: Uint8Array) => { const c = crc32cBitwise(d); return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0; };
+
+type Field = [number, number, Buffer | bigint];
+function protoFields(buf: Buffer): Field[] {
+  const out: Field[] = [];
+  let i = 0;
+  const varint = () => { let v = 0n; let s = 0n; for (;;) { const b = buf[i++]; v |= BigInt(b & 127) << s; s += 7n; if (b < 128) return v; } };
+  while (i < buf.length) {
+    const key = Number(varint());
+    const [field, wire] = [key >> 3, key & 7];
+    if (wire === 0) out.push([field, wire, varint()]);
+    else {
+      const n = wire === 1 ? 8 : wire === 5 ? 4 : Number(varint());
+      out.push([field, wire, buf.subarray(i, i + n)]);
+      i += n;
+    }
+  }
+  return out;
+}
+
+function readEventFile(file: string) {
+  const buf = fs.readFileSync(file);
+  const events: { step: number; version?: string; scalars: Record<string, number> }[] = [];
+  for (let at = 0; at < buf.length;) {
+    const len = Number(buf.readBigUInt64LE(at));
+    expect(buf.readUInt32LE(at + 8), `length CRC at ${at}`).toBe(masked(buf.subarray(at, at + 8)));
+    const data = buf.subarray(at + 12, at + 12 + len);
+    expect(buf.readUInt32LE(at + 12 + len), `data CRC at ${at}`).toBe(masked(data));
+    at += 16 + len;
+    const e: (typeof events)[number] = { step: 0, scalars: {} };
+    for (const [f, , v] of protoFields(data)) {
+      if (f === 2) e.step = Number(v);
+      if (f === 3) e.version = (v as Buffer).toString();
+      if (f === 5) {
+        for (const [, , value] of protoFields(v as Buffer)) {
+          const parts = protoFields(value as Buffer);
+          e.scalars[(parts.find((p) => p[0] === 1)![2] as Buffer).toString()] = (parts.find((p) => p[0] === 2)![2] as Buffer).readFloatLE(0);
+        }
+      }
+    }
+    events.push(e);
+  }
+  return events;
+}
+
+function rows(n: number, seed: number): Example[] {
+  let s = seed;
+  const rand = () => { s = (s * 1103515245 + 12345) % 2 ** 31; return s / 2 ** 31; };
+  return Array.from({ length: n }, () => ({ inputIds: Array.from({ length: 3 + Math.floor(rand() * 6) }, () => 1 + Math.floor(rand() * 98)), labels: Math.floor(rand() * 2) }));
+}
+
+describe('TensorBoardCallback', () => {
+  it('writes an event file TensorBoard can read: CRCs, file version, scalars of every log entry', async () => {
+    const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-tb-'));
+    try {
+      const model = BertForSequenceClassification.fromConfig(new BertConfig({ vocab_size: 100, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 16 }));
+      const tb = new TensorBoardCallback();
+      const args = new TrainingArguments({ outputDir, maxSteps: 6, perDeviceTrainBatchSize: 4, loggingSteps: 2, evaluationStrategy: 'steps', evalSteps: 3, saveStrategy: 'no', disableTqdm: true, learningRate: 1e-3 });
+      const trainer = new Trainer({ model, args, trainDataset: rows(24, 1), evalDataset: rows(8, 2), callbacks: [tb] });
+      await trainer.train();
+      expect(path.dirname(tb.file!)).toBe(path.join(outputDir, 'runs'));
+      expect(path.basename(tb.file!)).toMatch(/^events\.out\.tfevents\.\d+\..+\.\d+\.0$/);
+      const events = readEventFile(tb.file!);
+      expect(events[0].version).toBe('brain.Event:2');
+      const history = trainer.state.logHistory;
+      expect(events.slice(1).map((e) => e.step)).toEqual(history.map((h) => h.step));
+      history.forEach((h, i) => {
+        const want: Record<string, number> = {};
+        for (const [k, v] of Object.entries(h)) if (k !== 'step') want[k.startsWith('eval_') ? `eval/${k.slice(5)}` : `train/${k}`] = Math.fround(v);
+        expect(events[i + 1].scalars).toEqual(want);
+      });
+      expect(Object.keys(events[1].scalars)).toEqual(['train/loss', 'train/learning_rate', 'train/epoch']);
+      expect(events.some((e) => e.scalars['eval/loss'] !== undefined)).toBe(true);
+    } finally {
+      fs.rmSync(outputDir, { recursive: true, force: true });
+    }
+  });
+});
