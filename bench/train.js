@@ -7,7 +7,7 @@
 //
 //   node bench/train.js [--only NAME] [--steps N]
 //
-// Cases: bert-forward, bert-lora, bert-top2, bert-full, bert-lora-bf16, opt-forward, opt-lora,
+// Cases: bert-forward, bert-lora, bert-lora-nodrop (no dropout), bert-top2, bert-full, bert-lora-bf16, opt-forward, opt-lora,
 // opt-lora-plain (the un-chunked lm_head loss, for comparison), tweets-dynamic, tweets-128.
 const { execFileSync } = require('child_process');
 const path = require('path');
@@ -23,9 +23,9 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-function bert() {
+function bert(overrides = {}) {
   torch.manualSeed(0);
-  return torch.BertForSequenceClassification.fromConfig(torch.bertConfig({ vocab_size: 28996, num_labels: 3 }));
+  return torch.BertForSequenceClassification.fromConfig(torch.bertConfig({ vocab_size: 28996, num_labels: 3, ...overrides }));
 }
 
 function opt() {
@@ -76,6 +76,13 @@ const CASES = {
   },
   'bert-lora': async (steps) => {
     const m = bert();
+    const p = lora(m, ['query', 'value']);
+    return { seconds: await stepSeconds(m, p.namedParameters(), torch.dataCollatorWithPadding()(rows(16, 128, 28996)), steps) };
+  },
+  // The same step without dropout: what the step costs besides drawing dropout masks (libtorch's
+  // CPU Bernoulli draws are serial: one generator stream, kept for bitwise parity with PyTorch).
+  'bert-lora-nodrop': async (steps) => {
+    const m = bert({ hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
     const p = lora(m, ['query', 'value']);
     return { seconds: await stepSeconds(m, p.namedParameters(), torch.dataCollatorWithPadding()(rows(16, 128, 28996)), steps) };
   },

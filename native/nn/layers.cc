@@ -116,10 +116,4 @@ at::Tensor Activation::Forward(const at::Tensor& x) {
   return x;
 }
 
-at::Tensor DropoutFn(const at::Tensor& x, double p, bool train) {
-  if (!train || p <= 0) return x;
-  if (p >= 1) return x * 0.0;  // all dropped, as F.dropout(p=1) (native_dropout's scale would be inf)
-  return std::get<0>(at::native_dropout(x, p, train));
-}
-
 }  // namespace peft
