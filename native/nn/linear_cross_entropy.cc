@@ -38,7 +38,10 @@ void Chunk(const at::Tensor& h, const at::Tensor& weight, const at::Tensor& bias
   // d(mean nll)/d(logits) = (softmax - onehot) / count on valid rows, 0 on ignored ones.
   at::Tensor g = logp.exp_();
   g.scatter_add_(1, target, at::full({g.size(0), 1}, -1.0, g.options()));
-  g.mul_(valid.unsqueeze(1).to(g.scalar_type()) / count);
+  // A scalar multiply, and ignored rows zeroed apart: a broadcast [rows x 1] operand makes this
+  // pass over rows x vocab elements several times slower.
+  g.mul_(1.0 / count);
+  if (!valid.all().item<bool>()) g.masked_fill_(valid.logical_not().unsqueeze(1), 0.0);
   at::Tensor gw = g.to(weight.scalar_type());
   if (grads.hidden.defined()) {
     at::Tensor out = grads.hidden.narrow(0, begin, h.size(0));
@@ -61,7 +64,10 @@ struct LinearCrossEntropyFunction : public torch::autograd::Function<LinearCross
     if (weight.requires_grad()) grads.weight = at::zeros(weight.sizes(), weight.options().dtype(at::kFloat));
     if (bias.defined() && bias.requires_grad()) grads.bias = at::zeros(bias.sizes(), bias.options().dtype(at::kFloat));
     at::Tensor loss = at::zeros({}, hidden.options().dtype(at::kFloat));
-    int64_t rows = std::max<int64_t>(1, kChunkElements / std::max<int64_t>(1, vocab));
+    // As few chunks as the budget allows, of equal size (no small last chunk: a GEMM of a few
+    // rows runs far below the machine's rate).
+    int64_t chunks = std::max<int64_t>(1, (n * vocab + kChunkElements - 1) / kChunkElements);
+    int64_t rows = std::max<int64_t>(1, (n + chunks - 1) / chunks);
     for (int64_t begin = 0; begin < n; begin += rows) {
       int64_t len = std::min(rows, n - begin);
       Chunk(hidden.narrow(0, begin, len), weight, bias, labels.narrow(0, begin, len), count, loss, grads, begin);
