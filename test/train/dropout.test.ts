@@ -29,4 +29,12 @@ describe('dropout draws PyTorch\'s masks with a bool mask', () => {
     expect(Array.from(F.dropout(x, 1, true).toTypedArray() as Float32Array).every((v) => v === 0)).toBe(true);
     expect(F.dropout(x, 0.3, false).toTypedArray()).toEqual(x.detach().toTypedArray());
   });
+
+  it('masks of 5,000 and 3,001 elements after manualSeed(11) keep torch\'s positions, and torch.rand continues from where torch\'s generator stands', () => {
+    torch.manualSeed(11);
+    const kept = (n: number, p: number) => Array.from(F.dropout(torch.ones([n]), p, true).toTypedArray() as Float32Array).map((v) => (v !== 0 ? '1' : '0')).join('');
+    expect(kept(5000, 0.1)).toBe(ref['seed11_ones5000_p0.1_kept']);
+    expect(kept(3001, 0.6)).toBe(ref['then_ones3001_p0.6_kept']);
+    expect(Array.from(torch.rand([3]).toTypedArray() as Float32Array)).toEqual(ref.then_rand3.map(Math.fround));
+  });
 });
