@@ -98,6 +98,15 @@ describe('mixed-adapter batches on BERT sequence classification (LoRA layers + m
     peft.unmerge();
     expect(peft.forwardSync({ ...batch, adapterNames: names }).logits.shape).toEqual([5, 3]);
   });
+
+  it('a modules_to_save module that is not tensor-to-tensor (the BERT pooler) is refused, as PEFT refuses non-Linear/Embedding/Conv ones', async () => {
+    const peft = await model();
+    peft.addAdapter('p', new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 2, modulesToSave: ['pooler'] }));
+    peft.eval();
+    await expect(peft.forward({ ...batch, adapterNames: names })).rejects.toThrow(/only supported for modules_to_save that map one tensor to one tensor .*not BertPooler/);
+    peft.setAdapter('p');
+    expect(peft.forwardSync(batch).logits.shape).toEqual([5, 3]);  // without adapterNames it runs as before
+  });
 });
 
 describe('mixed-adapter batches on OPT causal LM', () => {
