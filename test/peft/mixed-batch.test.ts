@@ -133,6 +133,16 @@ describe('mixed-adapter batches on OPT causal LM', () => {
     }
   });
 
+  it('under autocast (bfloat16) each row still matches its own adapter run alone (within bfloat16 precision)', async () => {
+    const peft = await model();
+    const mixed = await peft.forward({ ...batch, adapterNames: names, autocast: 'bfloat16' });
+    expect(mixed.logits.dtype).toBe('bfloat16');
+    for (let i = 0; i < rows.length; i++) {
+      const expected = await alone(peft, names[i], () => peft.forward({ ...row(i), autocast: 'bfloat16' }));
+      expectClose(pick(mixed.logits, [i]), expected.logits, 5e-2, `row ${i} (${names[i]}) bfloat16 logits`);
+    }
+  });
+
   it('generate with the KV cache and left padding: each row\'s ids and scores equal its own generation', async () => {
     const peft = await model();
     const lm = peft.baseModel as OPTForCausalLM;
