@@ -2,6 +2,7 @@
 // worker thread). Configs arrive already validated and defaulted by lib/models/*.ts.
 #include "../async.h"
 #include "../nn/module_wrap.h"
+#include "../peft/routing.h"
 #include "forward.h"
 #include "opt.h"
 
@@ -119,18 +120,20 @@ CachePtr ToCache(const Napi::Value& value) {
   return *value.As<Napi::External<CachePtr>>().Data();
 }
 
-// generationStepAsync(model, cache, inputIds, attentionMask) -> logits [B, vocab]
+// generationStepAsync(model, cache, inputIds, attentionMask, adapterNames?) -> logits [B, vocab]
 Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
   ModulePtr model = ToModule(info[0]);
   CachePtr cache = ToCache(info[1]);
   ModelInputs in;
   in.input_ids = ToTensor(info[2], "inputIds");
   in.attention_mask = ToTensor(info[3], "attentionMask");
+  if (info[4].IsArray()) in.adapter_names = ToStringList(info[4], "adapterNames");
   Lease hold = model->guard().Hold(ModelWork::kGenerationStep, "generate()");
   return QueueTensor(
       info.Env(), "node-peft:generate",
       [model, cache, in]() {
         at::NoGradGuard guard;  // generation never needs a graph
+        RoutingScope routing(in.adapter_names, in.input_ids.size(0));  // this step's rows, on this worker
         return OPTNextTokenLogits(*model, in, *cache);
       },
       std::move(hold));
