@@ -3,6 +3,7 @@
 #include "../async.h"
 #include "../nn/module_wrap.h"
 #include "forward.h"
+#include "cache.h"
 #include "opt.h"
 
 namespace peft {
@@ -106,19 +107,6 @@ Napi::Value ModuleTo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-using CachePtr = std::shared_ptr<KVCache>;
-
-// A generation's key/value cache, owned by JS; freed with its handle.
-Napi::Value CreateCache(const Napi::CallbackInfo& info) {
-  return Napi::External<CachePtr>::New(info.Env(), new CachePtr(std::make_shared<KVCache>()),
-                                       [](Napi::Env, CachePtr* cache) { delete cache; });
-}
-
-CachePtr ToCache(const Napi::Value& value) {
-  if (!value.IsExternal()) throw TorchError(value.Env(), "expected a generation cache");
-  return *value.As<Napi::External<CachePtr>>().Data();
-}
-
 // generationStepAsync(model, cache, inputIds, attentionMask) -> logits [B, vocab]
 Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
   ModulePtr model = ToModule(info[0]);
@@ -126,12 +114,12 @@ Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
   ModelInputs in;
   in.input_ids = ToTensor(info[2], "inputIds");
   in.attention_mask = ToTensor(info[3], "attentionMask");
-  Lease hold = model->guard().Hold(ModelWork::kGenerationStep, "generate()");
+  Lease hold = Both(model->guard().Hold(ModelWork::kGenerationStep, "generate()"), HoldCache(cache));
   return QueueTensor(
       info.Env(), "node-peft:generate",
       [model, cache, in]() {
         at::NoGradGuard guard;  // generation never needs a graph
-        return OPTNextTokenLogits(*model, in, *cache);
+        return OPTNextTokenLogits(*model, in, cache->cache);
       },
       std::move(hold));
 }
@@ -140,7 +128,7 @@ Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
 
 void RegisterModels(Napi::Env env, Napi::Object e) {
   Export<ModuleTo>(env, e, "moduleTo");
-  Export<CreateCache>(env, e, "generationCache");
+  RegisterCache(env, e);
   Export<GenerationStepAsync>(env, e, "generationStepAsync");
   Export<CreateModel>(env, e, "createModel");
   Export<Forward>(env, e, "modelForward");
