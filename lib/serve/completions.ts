@@ -6,7 +6,7 @@ import { HttpError, invalidRequest } from './errors';
 import { EventStream, readJson, sendJson } from './http-io';
 import type { FinishReason, GenerationJob } from './jobs';
 import { chatPrompt, completionPrompt, expectObject, generationParams, newId, now, usage, type GenerationParams } from './openai';
-import { TextDecoder } from './text-decoder';
+import { IncrementalDecoder } from './incremental-decoder';
 
 type Kind = 'completion' | 'chat';
 
@@ -30,7 +30,7 @@ export async function handleCompletion(ctx: ServeContext, req: IncomingMessage, 
   const { params, adapter, promptIds } = await parse(ctx, req, kind);
   const id = newId(kind === 'chat' ? 'chatcmpl' : 'cmpl');
   const created = now();
-  const decoder = new TextDecoder(ctx.tokenizer);
+  const decoder = new IncrementalDecoder(ctx.tokenizer);
   const started = process.hrtime.bigint();
   let first = true;  // no chunk sent yet
   let timedFirst = false;

@@ -26,6 +26,7 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed) return;  // the client has gone
   if (res.headersSent) { res.end(); return; }
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -43,6 +44,7 @@ export class EventStream {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
   }
-  send(data: unknown): void { if (!this.res.writableEnded) this.res.write(`data: ${JSON.stringify(data)}\n\n`); }
-  end(): void { if (!this.res.writableEnded) this.res.end('data: [DONE]\n\n'); }
+  get open(): boolean { return !this.res.writableEnded && !this.res.destroyed; }
+  send(data: unknown): void { if (this.open) this.res.write(`data: ${JSON.stringify(data)}\n\n`); }
+  end(): void { if (this.open) this.res.end('data: [DONE]\n\n'); }
 }

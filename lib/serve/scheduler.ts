@@ -27,6 +27,8 @@ interface Row extends BatchRow { readonly job: GenerationJob; generated: number;
 
 const timeout = (job: Job) => new HttpError(504, 'timeout', `the request did not finish within its time limit (${job.kind === 'generation' ? 'lower max_tokens, or ' : ''}retry when the server is less busy)`);
 
+const gone = () => new HttpError(499, 'cancelled', 'the client closed the connection');
+
 export class Scheduler {
   #queue: Job[] = [];
   readonly #batches = new Map<string, DecodeBatch<Row>>();
@@ -95,9 +97,10 @@ export class Scheduler {
     const batch = this.#batches.get(key) ?? new DecodeBatch<Row>(this.host.device, this.options.padTokenId);
     this.#batches.set(key, batch);
     const joining = this.#joining.get(key) ?? [];
-    this.#joining.delete(key);
     if (joining.length > 0) {
-      this.#emit(joining, await batch.join(joining, this.#step));
+      const logits = await batch.join(joining, this.#step);  // on failure the rows are still in #joining: #failAll fails them
+      this.#joining.delete(key);
+      this.#emit(joining, logits);
     } else {
       this.metrics.batchRows.observe(batch.size);
       this.#emit(batch.rows, await batch.step(this.#step));
@@ -105,13 +108,14 @@ export class Scheduler {
     this.#retain(batch);
   }
 
+  // Rows joining are in #joining until their prefill has returned, then in their batch.
   #rows(): Row[] { return [...[...this.#batches.values()].flatMap((b) => b.rows), ...[...this.#joining.values()].flat()]; }
   #isIdle(): boolean { return this.#queue.length === 0 && this.#rows().length === 0; }
   #keyOf(adapter: string): string { return this.options.batching === 'mixed' ? '*' : adapter; }
 
   // Round robin over the batches with work (one batch in mixed mode).
   #nextBatch(): string | null {
-    const keys = [...new Set([...this.#joining.keys(), ...[...this.#batches].filter(([, b]) => b.size > 0).map(([k]) => k)])].sort();
+    const keys = [...new Set([...[...this.#joining].filter(([, rows]) => rows.length > 0).map(([k]) => k), ...[...this.#batches].filter(([, b]) => b.size > 0).map(([k]) => k)])].sort();
     if (keys.length === 0) return null;
     return keys[this.#turn++ % keys.length];
   }
@@ -186,11 +190,11 @@ export class Scheduler {
   #expire(): void {
     const now = Date.now();
     for (const job of [...this.#queue]) {
-      if (job.cancelled) this.#queue = this.#queue.filter((j) => j !== job);
+      if (job.cancelled) this.#dropQueued(job, gone());
       else if (now > job.deadline) this.#dropQueued(job, timeout(job));
     }
     for (const row of this.#rows()) {
-      if (row.job.cancelled) this.#finish(row, () => undefined);
+      if (row.job.cancelled) this.#finish(row, () => row.job.onError(gone()));
       else if (now > row.job.deadline) this.#finish(row, () => row.job.onError(timeout(row.job)));
     }
     for (const [key, rows] of this.#joining) this.#joining.set(key, rows.filter((r) => !r.done));

@@ -4,7 +4,7 @@
 // as that would rewrite text already sent.
 import type { AnyTokenizer } from '../tokenizers/auto';
 
-export class TextDecoder {
+export class IncrementalDecoder {
   readonly #ids: number[] = [];
   #shown = '';
 
