@@ -32,8 +32,14 @@ export class ModelHost {
 
   /** Adds an adapter read by readAdapter() (synchronous: between forwards). */
   add(name: string, files: AdapterFiles): void {
-    if (this.#peft) this.#peft.addAdapterFiles(name, files);
-    else this.#peft = PeftModel.fromAdapterFiles(this.base, files, name);
+    if (!this.#peft) {
+      // An empty PeftModel: the first adapter too goes through addAdapterFiles, which removes what
+      // it added when the weights do not fit, so a refused adapter never stays on the base.
+      const peft = new PeftModel(this.base, files.config, name);
+      peft.deleteAdapter(name);
+      this.#peft = peft;
+    }
+    this.#peft.addAdapterFiles(name, files);
     this.#peft.eval();
     this.#active = null;  // adding may have changed what is active: start again from the base
     this.#activate(NO_ADAPTER);

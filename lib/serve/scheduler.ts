@@ -142,7 +142,8 @@ export class Scheduler {
     if (job.adapter === NO_ADAPTER || this.registry.isResident(job.adapter)) return true;
     if (!this.#loading.has(job)) {
       this.#loading.add(job);
-      this.registry.load(job.adapter).then(() => this.wake(), (err) => this.#dropQueued(job, asHttpError(err)));
+      // Once resident it may still be evicted before the job is admitted: then it is loaded again.
+      this.registry.load(job.adapter).then(() => { this.#loading.delete(job); this.wake(); }, (err) => this.#dropQueued(job, asHttpError(err)));
     }
     return false;
   }

@@ -33,13 +33,24 @@ describe('adapter administration', () => {
     expect(b.json.choices[0].text).toBe(await referenceCompletion(f, 'b', 'Virtue', 6));
   });
 
-  it('loads an adapter on first use (LRU) and unloads one in use only after its requests finish', async () => {
-    const running = post(`${server.url}/v1/completions`, { model: 'c', prompt: 'Justice', max_tokens: 20, temperature: 0 });
-    await new Promise((r) => setTimeout(r, 50));
+  it('unloads an adapter in use only after the requests using it have finished', async () => {
+    expect((await post(`${server.url}/v1/adapters`, { name: 'c' }, admin)).status).toBe(200);
+    const res = await fetch(`${server.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'c', prompt: 'Justice', max_tokens: 40, temperature: 0, stream: true }) });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let events = decoder.decode((await reader.read()).value);  // the request is running
+    const drained = (async () => { for (let c = await reader.read(); !c.done; c = await reader.read()) events += decoder.decode(c.value); })();
     const unloaded = await del('c');
     expect(unloaded.status).toBe(200);
-    expect((await running).json.choices[0].text).toBe(await referenceCompletion(f, 'c', 'Justice', 20));
+    await drained;
+    // The request ran to its end with its adapter.
+    const text = events.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices[0].text).join('');
+    expect(text).toBe(await referenceCompletion(f, 'c', 'Justice', 40));
     expect(await loaded()).not.toContain('c');
+    // A later request loads it again (the folder still has it).
+    const again = await post(`${server.url}/v1/completions`, { model: 'c', prompt: 'Justice', max_tokens: 5, temperature: 0 });
+    expect(again.json.choices[0].text).toBe(await referenceCompletion(f, 'c', 'Justice', 5));
+    await del('c');
   });
 
   it('refuses a broken adapter and one that does not fit the base with 422 naming the reason, leaving the others serving', async () => {

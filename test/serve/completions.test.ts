@@ -58,6 +58,16 @@ describe('POST /v1/completions', () => {
   });
 });
 
+describe('memory', () => {
+  it('frees every tensor a request made: the live tensor count is the same before and after 12 requests', async () => {
+    const live = async () => Number(/^node_peft_live_tensors (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
+    await post(`${server.url}/v1/completions`, { model: 'a', prompt: 'warm up', max_tokens: 3 });
+    const before = await live();
+    await Promise.all(PROMPTS.concat(PROMPTS).map((prompt, i) => post(`${server.url}/v1/completions`, { model: MODELS[i % 6], prompt, max_tokens: 8, temperature: i % 2 ? 0 : 0.7, stream: i % 3 === 0 })));
+    expect(await live()).toBe(before);
+  });
+});
+
 describe('POST /v1/chat/completions', () => {
   it('answers with an assistant message, and streams deltas that begin with the role', async () => {
     const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Who was Socrates?' }];

@@ -17,19 +17,19 @@ const completion = (body: unknown) => post(`${server.url}/v1/completions`, body)
 
 describe('bad requests', () => {
   it.each([
-    ['malformed JSON', '{"model": "a", "prompt": ', 400, /malformed JSON/],
-    ['a body that is not an object', '[1, 2]', 400, /must be a JSON object/],
-    ['a missing model', { prompt: 'x' }, 400, /model is required/],
-    ['an unknown adapter', { model: 'nope', prompt: 'x' }, 404, /model 'nope' does not exist: use 'base' or one of the adapters \(a, b, c\)/],
-    ['a missing prompt', { model: 'a' }, 400, /prompt must be a string/],
-    ['a prompt too long for the model', { model: 'a', prompt: 'word '.repeat(300), max_tokens: 4 }, 400, /the prompt has \d+ tokens and max_tokens is 4: together more than the model's 256 positions/],
-    ['a temperature out of range', { model: 'a', prompt: 'x', temperature: 3 }, 400, /temperature must be a number in \[0, 2\]/],
-    ['top_p 0', { model: 'a', prompt: 'x', top_p: 0 }, 400, /top_p must be a number in \(0, 1\]/],
-    ['max_tokens 0', { model: 'a', prompt: 'x', max_tokens: 0 }, 400, /max_tokens must be an integer >= 1/],
-    ['n 2', { model: 'a', prompt: 'x', n: 2 }, 400, /n must be 1/],
-    ['stop sequences', { model: 'a', prompt: 'x', stop: ['\n'] }, 400, /stop sequences are not supported/],
-    ['a chat message without content', { model: 'a', messages: [{ role: 'user' }] }, 400, /messages\[0\]\.content must be a string/],
-  ])('answers %s with %i and a message that says what is wrong', async (_what, body, status, message) => {
+    ['malformed JSON', 400, '{"model": "a", "prompt": ', /malformed JSON/],
+    ['a body that is not an object', 400, '[1, 2]', /must be a JSON object/],
+    ['a missing model', 400, { prompt: 'x' }, /model is required/],
+    ['an unknown adapter', 404, { model: 'nope', prompt: 'x' }, /model 'nope' does not exist: use 'base' or one of the adapters \(a, b, c\)/],
+    ['a missing prompt', 400, { model: 'a' }, /prompt must be a string/],
+    ['a prompt too long for the model', 400, { model: 'a', prompt: 'word '.repeat(300), max_tokens: 4 }, /the prompt has \d+ tokens and max_tokens is 4: together more than the model's 256 positions/],
+    ['a temperature out of range', 400, { model: 'a', prompt: 'x', temperature: 3 }, /temperature must be a number in \[0, 2\]/],
+    ['top_p 0', 400, { model: 'a', prompt: 'x', top_p: 0 }, /top_p must be a number in \(0, 1\]/],
+    ['max_tokens 0', 400, { model: 'a', prompt: 'x', max_tokens: 0 }, /max_tokens must be an integer >= 1/],
+    ['n 2', 400, { model: 'a', prompt: 'x', n: 2 }, /n must be 1/],
+    ['stop sequences', 400, { model: 'a', prompt: 'x', stop: ['\n'] }, /stop sequences are not supported/],
+    ['a chat message without content', 400, { model: 'a', messages: [{ role: 'user' }] }, /messages\[0\]\.content must be a string/],
+  ])('answers %s with %i and a message that says what is wrong', async (_what, status, body, message) => {
     const url = (body as { messages?: unknown }).messages ? `${server.url}/v1/chat/completions` : `${server.url}/v1/completions`;
     const r = await post(url, body);
     expect(r.status).toBe(status);
