@@ -19,6 +19,7 @@ async function parse(ctx: ServeContext, req: IncomingMessage, kind: Kind): Promi
   const prompt = kind === 'chat' ? chatPrompt(body) : completionPrompt(body);
   const adapter = await resolveModel(ctx, params.model);
   const promptIds = ctx.tokenizer.encode(prompt);
+  if (promptIds.length === 0) throw invalidRequest('the prompt is empty (no tokens): send some text', kind === 'chat' ? 'messages' : 'prompt');
   if (promptIds.length + params.maxTokens > ctx.maxPositions) {
     throw invalidRequest(`the prompt has ${promptIds.length} tokens and max_tokens is ${params.maxTokens}: together more than the model's ${ctx.maxPositions} positions; shorten the prompt or lower max_tokens`, kind === 'chat' ? 'messages' : 'prompt');
   }

@@ -63,7 +63,8 @@ describe('memory', () => {
     const live = async () => Number(/^node_peft_live_tensors (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
     await post(`${server.url}/v1/completions`, { model: 'a', prompt: 'warm up', max_tokens: 3 });
     const before = await live();
-    await Promise.all(PROMPTS.concat(PROMPTS).map((prompt, i) => post(`${server.url}/v1/completions`, { model: MODELS[i % 6], prompt, max_tokens: 8, temperature: i % 2 ? 0 : 0.7, stream: i % 3 === 0 })));
+    const body = (prompt: string, i: number) => JSON.stringify({ model: MODELS[i % 6], prompt, max_tokens: 8, temperature: i % 2 ? 0 : 0.7, stream: i % 3 === 0 });
+    await Promise.all(PROMPTS.concat(PROMPTS).map((prompt, i) => fetch(`${server.url}/v1/completions`, { method: 'POST', body: body(prompt, i) }).then((r) => r.text())));
     expect(await live()).toBe(before);
   });
 });

@@ -52,14 +52,21 @@ export async function classifierFixture(): Promise<Fixture> {
   return { model, adapters };
 }
 
+const tokenizers = new Map<string, Awaited<ReturnType<typeof AutoTokenizer.fromPretrained>>>();
+const models = new Map<string, OPTForCausalLM | PeftModel>();
+
 /** What generate() gives for the prompt alone (greedy), decoded as the server decodes. */
 export async function referenceCompletion(f: Fixture, adapter: string | null, prompt: string, maxTokens: number): Promise<string> {
-  const tokenizer = await AutoTokenizer.fromPretrained(f.model);
-  const base = await OPTForCausalLM.fromPretrained(f.model);
-  const model = adapter ? await PeftModel.fromPretrained(base, path.join(f.adapters, adapter)) : base;
-  model.eval();
+  if (!tokenizers.has(f.model)) tokenizers.set(f.model, await AutoTokenizer.fromPretrained(f.model));
+  const tokenizer = tokenizers.get(f.model)!;
+  const key = `${f.model}|${adapter}`;
+  if (!models.has(key)) {
+    const base = await OPTForCausalLM.fromPretrained(f.model);
+    const model = adapter ? await PeftModel.fromPretrained(base, path.join(f.adapters, adapter)) : base;
+    models.set(key, model.eval());
+  }
   const ids = tokenizer.encode(prompt);
-  const out = await model.generate(tensor([ids], { dtype: 'int64' }), { maxNewTokens: maxTokens, eosTokenId: tokenizer.eosTokenId!, padTokenId: tokenizer.padTokenId! });
+  const out = await models.get(key)!.generate(tensor([ids], { dtype: 'int64' }), { maxNewTokens: maxTokens, eosTokenId: tokenizer.eosTokenId!, padTokenId: tokenizer.padTokenId! });
   const generated = (out.toArray() as number[][])[0].slice(ids.length);
   out.dispose();
   const end = generated.indexOf(tokenizer.eosTokenId!);
