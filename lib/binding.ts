@@ -183,7 +183,10 @@ export interface Binding {
   loraUnload(m: M, merge: boolean, adapters: string[]): void;
   loraDeleteAdapter(m: M, adapter: string): void;
   loraMergedLayers(m: M): number;
-  generationStepAsync(m: M, cache: NativeCache, inputIds: T, attentionMask: T): Promise<T>;
+  loraAddWeighted(m: M, target: string, adapters: string[], weights: number[], options: { combinationType: string; density: number | null; majoritySignMethod: string; svdClamp: number | null; svdFullMatrices: boolean }): void;
+  peftAdapterNames(m: M): string[];
+  peftAdapterMemory(m: M, adapter: string): number;
+  generationStepAsync(m: M, cache: NativeCache, inputIds: T, attentionMask: T, adapterNames?: string[] | null): Promise<T>;
   // random number generators (native/random.cc)
   generatorCreate(seed: number | null): NativeGenerator;
   generatorRandperm(g: NativeGenerator, n: number): T;
@@ -322,6 +325,8 @@ export interface NativeModelInputs {
   autocast?: DType | null;
   /** false: with labels, compute the loss without materialising logits where the model can. */
   returnLogits?: boolean;
+  /** PEFT's adapter_names: the adapter of each row ('__base__': none). */
+  adapterNames?: string[] | null;
 }
 
 export interface NativeModelOutputs {

@@ -5,6 +5,7 @@ import { native } from '../binding';
 import { cat, ones } from '../creation';
 import { withCallerStack } from '../errors';
 import { moduleHandle } from '../nn/module';
+import { checkAdapterNames } from '../models/adapter-names';
 import type { PreTrainedModel } from '../models/pretrained';
 import { checkSeed, manualSeed } from '../runtime';
 import { noGrad, tidy } from '../scope';
@@ -29,11 +30,16 @@ export interface GenerationOptions {
   onToken?: (tokens: number[], step: number) => void;
   /** Also return the processed scores of every step ([batch, vocab] each). */
   outputScores?: boolean;
+  /**
+   * PEFT's adapter_names: the adapter each row generates with ('__base__' for none), all rows in
+   * one batched step (mixed-adapter batch). Inference only: eval mode, no merged adapters.
+   */
+  adapterNames?: string[];
 }
 
 const INTEGER_DTYPES: readonly string[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
 
-const OPTION_NAMES = ['attentionMask', 'maxNewTokens', 'doSample', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'eosTokenId', 'padTokenId', 'seed', 'onToken', 'outputScores'] as const;
+const OPTION_NAMES = ['attentionMask', 'maxNewTokens', 'doSample', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'eosTokenId', 'padTokenId', 'seed', 'onToken', 'outputScores', 'adapterNames'] as const;
 
 interface Settings {
   maxNewTokens: number; doSample: boolean; temperature: number; topK: number; topP: number;
@@ -88,6 +94,7 @@ async function generateHeld(model: PreTrainedModel, inputIds: Tensor, options?: 
   // Ids are converted to int64 below; a float tensor would be truncated silently.
   if (!INTEGER_DTYPES.includes(inputIds.dtype)) invalid('generate(inputIds)', `an integer tensor of token ids (${INTEGER_DTYPES.join(', ')})`, inputIds.dtype);
   const s = settings(model, o);
+  const adapterNames = o.adapterNames === undefined ? null : checkAdapterNames(model, o.adapterNames, inputIds.shape[0], 'generate: adapterNames');
   if (o.seed !== undefined) manualSeed(checkSeed('generate: seed', o.seed));
   const cache = native.generationCache();
   const batch = inputIds.shape[0];
@@ -98,7 +105,7 @@ async function generateHeld(model: PreTrainedModel, inputIds: Tensor, options?: 
   let step = ids;
   const scores: Tensor[] = [];
   for (let i = 0; i < s.maxNewTokens; i++) {
-    const logits = wrap(await withCallerStack(native.generationStepAsync(moduleHandle(model), cache, handleOf(step), handleOf(mask))));
+    const logits = wrap(await withCallerStack(native.generationStepAsync(moduleHandle(model), cache, handleOf(step), handleOf(mask), adapterNames)));
     const result = noGrad(() => tidy(() => {
       const { next, scores: processed } = chooseNext(logits, ids, s);
       // Finished rows keep emitting the pad token, as transformers does.

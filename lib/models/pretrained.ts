@@ -11,6 +11,7 @@ import { resolveModelDir } from '../tokenizers/hub';
 import { tensor } from '../creation';
 import { writeDirAtomic, writeJsonAtomic } from '../util/fs';
 import { allIntegers, expectBool, expectIntArray, expectOneOf, expectOptions, invalid } from '../validate';
+import { checkAdapterNames } from './adapter-names';
 import { PretrainedConfig, type ConfigDict } from './config';
 import { checkModelFits } from './size';
 import { mapCheckpointKeys } from './weights';
@@ -23,6 +24,11 @@ export interface ModelInputs {
   outputHiddenStates?: boolean;
   /** Run in mixed precision (torch.autocast), e.g. 'bfloat16' on CPU for inference. */
   autocast?: 'bfloat16' | 'float16';
+  /**
+   * PEFT's adapter_names: the adapter each row runs with ('__base__' for none), all rows in one
+   * batched forward (mixed-adapter batch). Inference only: eval mode, no merged adapters.
+   */
+  adapterNames?: string[];
 }
 
 export interface ModelOutput {
@@ -60,7 +66,7 @@ export interface FromPretrainedOptions {
   mmap?: boolean;
 }
 
-const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates', 'autocast'] as const;
+const INPUT_KEYS = ['inputIds', 'attentionMask', 'tokenTypeIds', 'labels', 'outputHiddenStates', 'autocast', 'adapterNames'] as const;
 
 /** Ids or a mask given as number[][] become int64; a fraction is an error, not truncated. */
 function asIds(name: string, value: unknown): Tensor | undefined {
@@ -122,6 +128,7 @@ export abstract class PreTrainedModel extends Module {
       labels: labels === undefined ? null : handleOf(labels, 'labels'),
       outputHiddenStates: o.outputHiddenStates === undefined ? false : expectBool('outputHiddenStates', o.outputHiddenStates),
       autocast: o.autocast === undefined ? null : expectOneOf('autocast', o.autocast, ['bfloat16', 'float16'] as const),
+      adapterNames: o.adapterNames === undefined ? null : checkAdapterNames(this, o.adapterNames, inputIds.shape[0], 'forward(inputs).adapterNames'),
     };
   }
 

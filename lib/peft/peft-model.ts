@@ -15,6 +15,7 @@ import { expectBool, expectOptions, invalid } from '../validate';
 import { LoraConfig, TaskType } from './config';
 import { adapterParameterNames, adapterStateDict, fromPeftKey } from './state-dict';
 import { DEFAULT_TARGETS, findModulesToSave, findTargets, patternValue, type ModuleInfo } from './targets';
+import { checkModulesToSave, planWeightedAdapter, type CombinationType, type WeightedAdapterOptions } from './weighted-adapter';
 
 const CLASSIFIER_MODULES = ['classifier', 'score'];
 
@@ -91,6 +92,7 @@ export class PeftModel {
       const bias = name.endsWith('.bias') && !name.includes('.lora_') && !name.includes('.modules_to_save.');
       if (own.has(name)) t.requiresGrad = trainable;
       else if (trainable && bias && (config.bias === 'all' || (config.bias === 'lora_only' && name.endsWith('.base_layer.bias')))) t.requiresGrad = true;
+      t.dispose();  // the handle only: the parameter stays with its module (deleteAdapter frees it at once)
     }
   }
 
@@ -112,6 +114,44 @@ export class PeftModel {
     this.peftConfig.delete(adapterName);
     this.#active = this.#active.filter((n) => n !== adapterName);
     native.loraSetActive(this.#handle, this.#active);
+  }
+
+  /**
+   * PEFT's add_weighted_adapter: a new adapter `adapterName` combining `adapters` with `weights`
+   * (negative ones subtract), by `combinationType`: 'svd' (default), 'linear', 'cat', 'ties',
+   * 'dare_linear', 'dare_ties', 'magnitude_prune' or their '_svd' variants (see
+   * WeightedAdapterOptions for density, majoritySignMethod and the svd settings). The new adapter
+   * is frozen and not made active. The dare types draw their masks from libtorch's generator:
+   * manualSeed(s) first reproduces torch.manual_seed(s) followed by PEFT's draws (PEFT also draws
+   * its new adapter's throw-away initial weights first; node-peft leaves the generator as it was
+   * for those). Unlike PEFT, which silently does nothing, an existing adapterName is an error.
+   */
+  addWeightedAdapter(adapters: string[], weights: number[], adapterName: string, combinationType: CombinationType = 'svd', options?: WeightedAdapterOptions): void {
+    if (this.peftConfig.has(adapterName)) throw new Error(`addWeightedAdapter: adapter '${adapterName}' already exists; deleteAdapter('${adapterName}') first or choose another name`);
+    const plan = planWeightedAdapter(this.peftConfig, adapters, weights, combinationType, options);
+    const params = this.baseModel.namedParameters();
+    params.forEach(([, t]) => t.dispose());
+    checkModulesToSave(params.map(([n]) => n), adapters);
+    assertIdle(this.baseModel, 'addWeightedAdapter()');
+    const rng = native.rngGetState(null);
+    this.addAdapter(adapterName, plan.config);
+    native.rngSetState(null, rng);  // the new adapter's initial weights are overwritten: they draw nothing
+    try {
+      native.loraAddWeighted(this.#handle, adapterName, adapters, weights, plan.native);
+    } catch (err) {
+      this.deleteAdapter(adapterName);
+      throw err;
+    }
+  }
+
+  /**
+   * Bytes held by an adapter's own tensors (LoRA A and B of every layer, its modules_to_save
+   * copies); without a name, by all adapters together. The base model is not counted.
+   */
+  adapterMemory(adapterName?: string): number {
+    if (adapterName === undefined) return [...this.peftConfig.keys()].reduce((sum, n) => sum + native.peftAdapterMemory(this.#handle, n), 0);
+    if (!this.peftConfig.has(adapterName)) throw new Error(`adapterMemory: adapter '${adapterName}' does not exist (loaded: ${[...this.peftConfig.keys()].join(', ')})`);
+    return native.peftAdapterMemory(this.#handle, adapterName);
   }
 
   /**

@@ -2,6 +2,7 @@
 // worker thread). Configs arrive already validated and defaulted by lib/models/*.ts.
 #include "../async.h"
 #include "../nn/module_wrap.h"
+#include "../peft/routing.h"
 #include "forward.h"
 #include "cache.h"
 #include "opt.h"
@@ -107,18 +108,20 @@ Napi::Value ModuleTo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// generationStepAsync(model, cache, inputIds, attentionMask) -> logits [B, vocab]
+// generationStepAsync(model, cache, inputIds, attentionMask, adapterNames?) -> logits [B, vocab]
 Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
   ModulePtr model = ToModule(info[0]);
   CachePtr cache = ToCache(info[1]);
   ModelInputs in;
   in.input_ids = ToTensor(info[2], "inputIds");
   in.attention_mask = ToTensor(info[3], "attentionMask");
+  if (info[4].IsArray()) in.adapter_names = ToStringList(info[4], "adapterNames");
   Lease hold = Both(model->guard().Hold(ModelWork::kGenerationStep, "generate()"), HoldCache(cache));
   return QueueTensor(
       info.Env(), "node-peft:generate",
       [model, cache, in]() {
         at::NoGradGuard guard;  // generation never needs a graph
+        RoutingScope routing(in.adapter_names, in.input_ids.size(0));  // this step's rows, on this worker
         return OPTNextTokenLogits(*model, in, cache->cache);
       },
       std::move(hold));

@@ -4,6 +4,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#include "../peft/routing.h"
 #include "opt.h"
 
 namespace peft {
@@ -62,11 +63,13 @@ ModelInputs ToInputs(const Napi::Object& o) {
   in.output_hidden_states = ToBool(o.Get("outputHiddenStates"), false);
   in.return_logits = ToBool(o.Get("returnLogits"), true);
   if (o.Get("autocast").IsString()) in.autocast = ToDtype(o.Get("autocast"));
+  if (o.Get("adapterNames").IsArray()) in.adapter_names = ToStringList(o.Get("adapterNames"), "adapterNames");
   return in;
 }
 
 ModelOutputs RunForward(Module& model, const ModelInputs& in) {
   AutocastScope autocast(in.autocast, in.input_ids.is_cuda());
+  RoutingScope routing(in.adapter_names, in.input_ids.dim() > 0 ? in.input_ids.size(0) : 0);
   if (model.type().rfind("Bert", 0) == 0) return BertForward(model, in);
   return OPTForward(model, in);
 }

@@ -5,6 +5,7 @@
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace peft {
@@ -19,6 +20,8 @@ struct ModelInputs {
   bool return_logits = true;
   bool output_hidden_states = false;
   c10::optional<at::ScalarType> autocast;  // mixed precision dtype, e.g. bfloat16
+  // PEFT's adapter_names: the adapter of each row ("__base__": none); empty: the active adapters.
+  std::vector<std::string> adapter_names;
 };
 
 struct ModelOutputs {

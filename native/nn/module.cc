@@ -184,6 +184,7 @@ ModulePtr Module::CloneWith(CloneMemo& memo) const {
 at::Tensor RunChild(const Module& parent, const std::string& name, const at::Tensor& x) {
   ModulePtr child = parent.Child(name);
   TORCH_CHECK(child != nullptr, parent.type(), " has no submodule '", name, "'");
+  if (c10::optional<at::Tensor> routed = child->RoutedForward(x)) return *routed;
   Module& active = child->Active();  // through a modules_to_save wrapper to the module in use
   auto* unary = dynamic_cast<UnaryModule*>(&active);
   TORCH_CHECK(unary != nullptr, parent.type(), ".", name, " (", active.type(), ") is not a tensor-to-tensor module");

@@ -89,6 +89,9 @@ class Module {
   // The module that runs in this one's place: itself, or for a wrapper (ModulesToSaveWrapper)
   // the module it forwards to now. Model code reaches children through it (ChildAs).
   virtual Module& Active() { return *this; }
+  // What RunChild runs for a wrapper that must split the batch by rows itself (a modules_to_save
+  // wrapper in a mixed-adapter batch, peft/routing.h); nullopt runs Active() as usual.
+  virtual c10::optional<at::Tensor> RoutedForward(const at::Tensor& x) { return c10::nullopt; }
   // Child `name` as its concrete type M, through any wrapper; throws naming both when it is not one.
   template <typename M>
   M& ChildAs(const std::string& name) const {

@@ -1,7 +1,10 @@
 // JS entry points for PEFT: inject LoRA layers and modules_to_save wrappers by module path,
 // switch, merge, unmerge, unload and delete adapters across a model.
+#include <set>
+
 #include "../nn/module_wrap.h"
 #include "lora.h"
+#include "weighted_adapter.h"
 
 namespace peft {
 namespace {
@@ -145,6 +148,69 @@ Napi::Value DeleteAdapter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// loraAddWeighted(model, target, adapters, weights, {combinationType, density, majoritySignMethod,
+// svdClamp, svdFullMatrices}): fills the injected adapter `target` on every layer holding it.
+Napi::Value AddWeighted(const Napi::CallbackInfo& info) {
+  ModulePtr root = ToModule(info[0]);
+  root->guard().CheckIdle("addWeightedAdapter()");
+  std::string target = info[1].As<Napi::String>().Utf8Value();
+  std::vector<std::string> adapters = ToStringList(info[2], "adapters");
+  Napi::Array list = info[3].As<Napi::Array>();
+  std::vector<double> weights;
+  for (uint32_t i = 0; i < list.Length(); ++i) weights.push_back(list.Get(i).As<Napi::Number>().DoubleValue());
+  Napi::Object o = info[4].As<Napi::Object>();
+  WeightedAdapterOptions options;
+  options.combination_type = o.Get("combinationType").As<Napi::String>().Utf8Value();
+  if (o.Get("density").IsNumber()) options.density = o.Get("density").As<Napi::Number>().DoubleValue();
+  options.majority_sign_method = o.Get("majoritySignMethod").As<Napi::String>().Utf8Value();
+  if (o.Get("svdClamp").IsNumber()) options.svd_clamp = o.Get("svdClamp").As<Napi::Number>().DoubleValue();
+  options.svd_full_matrices = ToBool(o.Get("svdFullMatrices"), true);
+  // Module order, as PEFT walks named_modules(): DARE's random draws follow it.
+  ForEachPeftModule(root, [&](const std::string& path, LoraLinear* l, ModulesToSaveWrapper*) {
+    if (!l || !l->HasAdapter(target)) return;
+    try {
+      AddWeightedAdapter(*l, target, adapters, weights, options);
+    } catch (const c10::Error& e) {
+      throw TorchError(info.Env(), path + ": " + e.msg());
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// peftAdapterNames(model) -> the adapters any LoRA layer or modules_to_save wrapper holds, sorted
+// (what PEFT checks adapter_names against).
+Napi::Value AdapterNames(const Napi::CallbackInfo& info) {
+  std::set<std::string> names;
+  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+    if (l) for (const auto& n : l->AdapterNames()) names.insert(n);
+    if (w) for (const auto& [n, copy] : w->Child("modules_to_save")->children()) names.insert(n);
+  });
+  Napi::Array out = Napi::Array::New(info.Env(), names.size());
+  uint32_t i = 0;
+  for (const auto& n : names) out.Set(i++, n);
+  return out;
+}
+
+// peftAdapterMemory(model, adapter) -> bytes held by the adapter's own tensors: its LoRA A and B
+// of every layer and its modules_to_save copies (parameters and buffers), each storage once.
+Napi::Value AdapterMemory(const Napi::CallbackInfo& info) {
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  std::set<const void*> seen;
+  double bytes = 0;
+  auto count = [&](const Module& m) {
+    NamedTensors tensors = m.NamedParameters(false), buffers = m.NamedBuffers();
+    tensors.insert(tensors.end(), buffers.begin(), buffers.end());
+    for (const auto& [n, t] : tensors)
+      if (t.defined() && t.has_storage() && seen.insert(t.storage().unsafeGetStorageImpl()).second) bytes += static_cast<double>(t.storage().nbytes());
+  };
+  ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper* w) {
+    if (l && l->HasAdapter(name))
+      for (const char* dict : {"lora_A", "lora_B", "lora_dropout"}) count(*l->Child(dict)->Child(name));
+    if (w && w->HasAdapter(name)) count(*w->Child("modules_to_save")->Child(name));
+  });
+  return Napi::Number::New(info.Env(), bytes);
+}
+
 Napi::Value MergedLayers(const Napi::CallbackInfo& info) {
   int count = 0;
   ForEachPeftModule(ToModule(info[0]), [&](const std::string&, LoraLinear* l, ModulesToSaveWrapper*) {
@@ -165,6 +231,9 @@ void RegisterPeft(Napi::Env env, Napi::Object e) {
   Export<Unload>(env, e, "loraUnload");
   Export<DeleteAdapter>(env, e, "loraDeleteAdapter");
   Export<MergedLayers>(env, e, "loraMergedLayers");
+  Export<AddWeighted>(env, e, "loraAddWeighted");
+  Export<AdapterNames>(env, e, "peftAdapterNames");
+  Export<AdapterMemory>(env, e, "peftAdapterMemory");
 }
 
 }  // namespace peft

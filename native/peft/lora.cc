@@ -1,6 +1,7 @@
 #include "lora.h"
 
 #include <algorithm>
+#include "routing.h"
 #include <c10/util/Exception.h>
 
 #include <cmath>
@@ -98,15 +99,44 @@ at::Tensor LoraLinear::Forward(const at::Tensor& x) {
     return at::linear(x, weight, bias);
   }
   if (disabled_) return base_->Forward(x);
+  if (AdapterRouting* routing = CurrentRouting()) return MixedBatchForward(x, *routing);
   if (merged()) return base_->Forward(x);
   at::Tensor result = base_->Forward(x);
   for (const auto& name : active_) {
     if (!HasAdapter(name)) continue;
-    at::Tensor h = RunChild(*Child("lora_dropout"), name, x);
-    h = RunChild(*Child("lora_B"), name, RunChild(*Child("lora_A"), name, h));
-    result = result + h * scaling_.at(name);
+    result = result + LoraBranch(name, x);
   }
   return result;
+}
+
+at::Tensor LoraLinear::LoraBranch(const std::string& name, const at::Tensor& x) {
+  at::Tensor h = RunChild(*Child("lora_dropout"), name, x);
+  return RunChild(*Child("lora_B"), name, RunChild(*Child("lora_A"), name, h)) * scaling_.at(name);
+}
+
+at::Tensor LoraLinear::MixedBatchForward(const at::Tensor& x, AdapterRouting& routing) {
+  routing.CheckRows(x, "a LoRA layer");
+  // As PEFT's _check_forward_args: which rows a merged adapter should apply to is undefined.
+  TORCH_CHECK(!merged(), "Cannot pass adapterNames when there are merged adapters: call unmerge() first");
+  at::Tensor result = base_->Forward(x);
+  for (AdapterGroup& group : routing.Groups(x.device())) {
+    // "__base__" rows, and adapters that do not target this layer, get no LoRA delta (as PEFT).
+    if (group.name == kBaseAdapter || !HasAdapter(group.name)) continue;
+    if (static_cast<int64_t>(group.rows.size()) == x.size(0)) {
+      result = result + LoraBranch(group.name, x);  // one adapter for the whole batch: no gather
+      continue;
+    }
+    // Gather the group's rows, one matmul pair for all of them, scatter-add the delta back.
+    at::Tensor delta = LoraBranch(group.name, x.index_select(0, group.index));
+    result.index_add_(0, group.index, delta.to(result.scalar_type()));
+  }
+  return result;
+}
+
+std::vector<std::string> LoraLinear::AdapterNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, scaling] : scaling_) names.push_back(name);
+  return names;
 }
 
 void LoraLinear::Merge(const std::vector<std::string>& names, bool safe) {
@@ -151,6 +181,39 @@ void ModulesToSaveWrapper::AddAdapter(const std::string& name) {
   ModulePtr copy = Child("original_module")->Clone();  // copy.deepcopy(original_module)
   for (auto& [n, t] : copy->NamedParameters()) t.requires_grad_(true);
   Child("modules_to_save")->RegisterModule(name, copy);
+}
+
+Module& ModulesToSaveWrapper::Active() {
+  if (!CurrentRouting() || disabled_) return Select(disabled_)->Active();
+  Module& original = Child("original_module")->Active();
+  // As PEFT, which allows mixed batches only through Linear, Embedding and Conv modules to save.
+  TORCH_CHECK(dynamic_cast<UnaryModule*>(&original) != nullptr, "Mixed-adapter batches (adapterNames) are only supported for modules_to_save that map ",
+              "one tensor to one tensor (Linear, Embedding, LayerNorm, ...), not ", original.type(), ": drop adapterNames or this module from modules_to_save");
+  return original;
+}
+
+c10::optional<at::Tensor> ModulesToSaveWrapper::RoutedForward(const at::Tensor& x) {
+  AdapterRouting* routing = CurrentRouting();
+  if (!routing || disabled_) return c10::nullopt;  // disabled: the original for every row, as PEFT
+  routing->CheckRows(x, "a modules_to_save wrapper");
+  at::Tensor result;
+  for (AdapterGroup& group : routing->Groups(x.device())) {
+    // A row runs what setAdapter(its adapter) would run here: the adapter's copy, else the original.
+    bool own = group.name != kBaseAdapter && HasAdapter(group.name);
+    ModulePtr module = own ? Child("modules_to_save")->Child(group.name) : Child("original_module");
+    auto* unary = dynamic_cast<UnaryModule*>(&module->Active());
+    TORCH_CHECK(unary != nullptr, "Mixed-adapter batches (adapterNames) are only supported for modules_to_save that map one tensor to one tensor, not ", module->type());
+    bool whole = static_cast<int64_t>(group.rows.size()) == x.size(0);
+    at::Tensor out = unary->Forward(whole ? x : x.index_select(0, group.index));
+    if (whole) return out;
+    if (!result.defined()) {
+      std::vector<int64_t> shape = out.sizes().vec();
+      shape[0] = x.size(0);
+      result = at::empty(shape, out.options());  // every row is written below: the groups cover the batch
+    }
+    result.index_copy_(0, group.index, out);
+  }
+  return result;
 }
 
 ModulePtr ModulesToSaveWrapper::Select(bool disabled) const {

@@ -12,6 +12,8 @@
 
 namespace peft {
 
+class AdapterRouting;  // routing.h
+
 struct LoraSettings {
   int64_t r = 8;
   double alpha = 8;
@@ -38,6 +40,10 @@ class LoraLinear : public UnaryModule {
   void Unmerge();  // undoes every merge, last first
   bool merged() const { return !merged_.empty(); }
   at::Tensor DeltaWeight(const std::string& name) const;
+  double Scaling(const std::string& name) const { return scaling_.at(name); }
+  bool fan_in_fan_out() const { return fan_in_fan_out_; }
+  // The adapters this layer holds (PEFT's lora_A.keys()).
+  std::vector<std::string> AdapterNames() const;
   Linear& base() { return *base_; }
   std::shared_ptr<Linear> base_ptr() { return base_; }
   // A copy keeps base_ pointing at its own base_layer, not at the original's.
@@ -47,6 +53,9 @@ class LoraLinear : public UnaryModule {
   ModulePtr ShallowCopy() const override { return std::make_shared<LoraLinear>(*this); }
 
  private:
+  // PEFT's _mixed_batch_forward: each adapter's rows in one gathered matmul, added back in place.
+  at::Tensor MixedBatchForward(const at::Tensor& x, AdapterRouting& routing);
+  at::Tensor LoraBranch(const std::string& name, const at::Tensor& x);
   std::shared_ptr<Linear> base_;
   std::map<std::string, double> scaling_;
   std::vector<std::string> active_{"default"};
@@ -69,7 +78,12 @@ class ModulesToSaveWrapper : public Module {
   void SetDisabled(bool disabled) { disabled_ = disabled; }
   // As PEFT's forward: the original while adapters are disabled or any active adapter has no
   // copy here, else the first active adapter's copy.
-  Module& Active() override { return Select(disabled_)->Active(); }
+  // In a mixed-adapter batch the wrapper runs through RoutedForward; model code that reaches the
+  // module itself then gets the original (for its sizes), and only a tensor-to-tensor one.
+  Module& Active() override;
+  // PEFT's _mixed_batch_forward: each adapter's rows through its own copy ("__base__" rows, and
+  // rows of adapters without a copy here, through the original), stacked back in row order.
+  c10::optional<at::Tensor> RoutedForward(const at::Tensor& x) override;
   // What merge_and_unload / unload leave in place: the module in use with adapters enabled.
   ModulePtr Unwrapped() const { return Select(false); }
 
