@@ -25,10 +25,10 @@ export class ModelHost {
   has(name: string): boolean { return this.#peft?.peftConfig.has(name) ?? false; }
 
   /**
-   * Whether one forward can run rows with different adapters (PEFT's adapter_names); without it
-   * the scheduler runs one adapter's rows per forward and switches adapters between forwards.
+   * Whether one forward can run rows with different adapters (PEFT's adapter_names, grouped by
+   * adapter inside each LoRA layer); the scheduler's 'per-adapter' batching does without it.
    */
-  get mixedBatches(): boolean { return false; }
+  get mixedBatches(): boolean { return true; }
 
   /** Adds an adapter read by readAdapter() (synchronous: between forwards). */
   add(name: string, files: AdapterFiles): void {
@@ -50,24 +50,29 @@ export class ModelHost {
     if (this.#active === name) this.#active = null;
   }
 
-  /** [async] One generation step (see DecodeBatch); all rows' adapters must be equal unless mixedBatches. */
+  /** [async] One generation step (see DecodeBatch), each row with its adapter. */
   async step(cache: NativeCache, inputIds: Tensor, attentionMask: Tensor, adapters: string[]): Promise<Tensor> {
-    this.#route(adapters);
-    const step = native.generationStepAsync(moduleHandle(this.base), cache, handleOf(inputIds), handleOf(attentionMask));
+    const names = this.#route(adapters);
+    const step = native.generationStepAsync(moduleHandle(this.base), cache, handleOf(inputIds), handleOf(attentionMask), names);
     return wrap(await withCallerStack(step));
   }
 
   /** [async] Classification logits [rows, labels] (other outputs freed at once). */
   async classify(inputs: { inputIds: Tensor; attentionMask: Tensor; tokenTypeIds: Tensor }, adapters: string[]): Promise<Tensor> {
-    this.#route(adapters);
-    const out = await this.base.forward(inputs);
+    const names = this.#route(adapters);
+    const out = await this.base.forward({ ...inputs, ...(names ? { adapterNames: names } : {}) });
     for (const t of [out.lastHiddenState, out.poolerOutput, out.loss, ...(out.hiddenStates ?? [])]) t?.dispose();
     return out.logits;
   }
 
-  #route(adapters: string[]): void {
-    if (adapters.some((a) => a !== adapters[0])) throw new Error(`this build cannot run rows of different adapters in one forward (${[...new Set(adapters)].join(', ')}): use per-adapter batches`);
-    this.#activate(adapters[0]);
+  // Rows of one adapter run with it made active (no per-row routing to pay for); rows of several
+  // run with per-row adapter names, whatever is active.
+  #route(adapters: string[]): string[] | null {
+    if (adapters.every((a) => a === adapters[0])) {
+      this.#activate(adapters[0]);
+      return null;
+    }
+    return adapters;
   }
 
   // setAdapter is structural: callers run it before starting a forward, never while one runs.

@@ -5,9 +5,10 @@
 // lets them join the next decoding step, whatever adapter the running rows use. Finished,
 // cancelled and timed-out rows leave between steps.
 //
-// batching 'mixed': one batch, every row with its own adapter in one forward (needs a model
-// that takes per-row adapters). 'per-adapter': one batch per adapter, decoded in turns, the
-// active adapter switched between forwards (the usual single-adapter server).
+// batching 'mixed' (the default): one batch, every row with its own adapter in one forward
+// (PEFT's adapter_names; LoRA layers group the rows by adapter). 'per-adapter': one batch per
+// adapter, decoded in turns, the active adapter switched between forwards (what a server without
+// mixed batches does; kept for comparison, bench/serve.js case (b)).
 import { NO_ADAPTER } from './adapter-names';
 import type { AdapterRegistry } from './adapter-registry';
 import { runClassification } from './classify-batch';

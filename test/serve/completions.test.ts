@@ -5,25 +5,29 @@ import { serve, type Server } from '../../lib';
 import { causalFixture, post, readEvents, referenceCompletion, type Fixture } from './helpers';
 
 let f: Fixture;
-let server: Server;
+let server: Server;  // mixed-adapter batches (the default)
+let perAdapter: Server;
 
 beforeAll(async () => {
   f = await causalFixture();
-  server = await serve({ model: f.model, adapters: f.adapters, port: 0, maxBatchSize: 8, batching: 'per-adapter', log: () => undefined });
+  server = await serve({ model: f.model, adapters: f.adapters, port: 0, maxBatchSize: 8, log: () => undefined });
+  perAdapter = await serve({ model: f.model, adapters: f.adapters, port: 0, maxBatchSize: 8, batching: 'per-adapter', log: () => undefined });
 }, 60_000);
-afterAll(async () => { await server?.close(); });
+afterAll(async () => { await server?.close(); await perAdapter?.close(); });
 
 const PROMPTS = ['Socrates said that', 'The unexamined life', 'Crito, we owe a rooster', 'What is justice?', 'Hello', 'The city and the soul'];
 const MODELS = ['a', 'b', 'base', 'c', 'a', 'b'];
 
 describe('POST /v1/completions', () => {
-  it('answers concurrent greedy requests for several adapters, each equal to generate() for its prompt alone', async () => {
-    const answers = await Promise.all(PROMPTS.map((prompt, i) => post(`${server.url}/v1/completions`, { model: MODELS[i], prompt, max_tokens: 10 + i, temperature: 0 })));
+  it.each(['mixed', 'per-adapter'])('answers concurrent greedy requests for several adapters (%s batching), each equal to generate() for its prompt alone', async (batching) => {
+    const url = batching === 'mixed' ? server.url : perAdapter.url;
+    const answers = await Promise.all(PROMPTS.map((prompt, i) => post(`${url}/v1/completions`, { model: MODELS[i], prompt, max_tokens: 10 + i, temperature: 0 })));
     for (const [i, a] of answers.entries()) {
       expect(a.status, JSON.stringify(a.json)).toBe(200);
       const expected = await referenceCompletion(f, MODELS[i] === 'base' ? null : MODELS[i], PROMPTS[i], 10 + i);
       expect(a.json.choices[0].text, `${MODELS[i]}: ${PROMPTS[i]}`).toBe(expected);
       expect(a.json).toMatchObject({ object: 'text_completion', model: MODELS[i] });
+      expect(a.json.usage.completion_tokens).toBeLessThanOrEqual(10 + i);
       expect(a.json.usage.prompt_tokens).toBeGreaterThan(0);
     }
     // The adapters change the output: otherwise the comparison above would prove nothing.
