@@ -8,7 +8,7 @@ import { choice, common, deviceArg, int } from './options';
 
 type ServeFlags = {
   model: string; adapters?: string; tokenizer?: string; port: number; host: string; adminToken?: string; maxBatchSize: number; maxQueue: number;
-  memoryBudget: number; requestTimeout: number; maxBodyBytes: number; batching?: 'mixed' | 'per-adapter'; preload: boolean; device: Device; dtype?: string;
+  memoryBudget: number; requestTimeout: number; maxBodyBytes: number; batching: 'mixed' | 'per-adapter'; preload: boolean; device: Device; dtype?: string;
 };
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 2 ** 10, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30 };
@@ -37,7 +37,7 @@ export function serveCommand(): Command {
     .option('--memory-budget <size>', 'memory the resident adapters may take (e.g. 512MiB); least recently used ones are unloaded beyond it', parseBytes('--memory-budget'), SERVE_DEFAULTS.memoryBudget)
     .option('--request-timeout <seconds>', 'a request not finished after this long gets 504', int('--request-timeout', 1), SERVE_DEFAULTS.requestTimeoutMs / 1000)
     .option('--max-body-bytes <size>', 'largest request body; larger get 413', parseBytes('--max-body-bytes'), SERVE_DEFAULTS.maxBodyBytes)
-    .addOption(choice('--batching <mode>', "'mixed': rows of any adapters in one forward; 'per-adapter': one adapter per forward (default: mixed when this build can)", ['mixed', 'per-adapter']))
+    .addOption(choice('--batching <mode>', "'mixed': rows of any adapters in one forward; 'per-adapter': one adapter per forward, switching between forwards", ['mixed', 'per-adapter'], 'mixed'))
     .option('--no-preload', 'load adapters on first use instead of at start')
     .option('--device <device>', "'cpu', 'cuda' or 'cuda:N'", deviceArg, 'cpu')
     .addOption(choice('--dtype <dtype>', 'load the weights in this dtype (default: as saved)', ['float32', 'bfloat16', 'float16']));
@@ -45,7 +45,7 @@ export function serveCommand(): Command {
     const server = await serve({
       model: o.model, adapters: o.adapters ?? null, tokenizer: o.tokenizer ?? null, port: o.port, host: o.host, adminToken: o.adminToken ?? process.env.NODE_PEFT_ADMIN_TOKEN ?? null,
       maxBatchSize: o.maxBatchSize, maxQueue: o.maxQueue, memoryBudget: o.memoryBudget, requestTimeoutMs: o.requestTimeout * 1000, maxBodyBytes: o.maxBodyBytes,
-      batching: o.batching ?? null, preload: o.preload, device: o.device, dtype: o.dtype ?? null,
+      batching: o.batching, preload: o.preload, device: o.device, dtype: o.dtype ?? null,
     });
     console.log(`node-peft serve: listening on ${server.url}`);
     await new Promise<void>((resolve) => {

@@ -24,12 +24,6 @@ export class ModelHost {
   get adapters(): string[] { return this.#peft ? [...this.#peft.peftConfig.keys()] : []; }
   has(name: string): boolean { return this.#peft?.peftConfig.has(name) ?? false; }
 
-  /**
-   * Whether one forward can run rows with different adapters (PEFT's adapter_names, grouped by
-   * adapter inside each LoRA layer); the scheduler's 'per-adapter' batching does without it.
-   */
-  get mixedBatches(): boolean { return true; }
-
   /** Adds an adapter read by readAdapter() (synchronous: between forwards). */
   add(name: string, files: AdapterFiles): void {
     if (!this.#peft) {

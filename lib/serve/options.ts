@@ -19,7 +19,7 @@ export interface ServeOptions {
   memoryBudget?: number;
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
-  /** 'mixed' (rows of any adapters in one forward) or 'per-adapter'; default: mixed when the build can. */
+  /** 'mixed' (default: rows of any adapters in one forward) or 'per-adapter' (one adapter per forward). */
   batching?: Batching | null;
   /** Load the folder's adapters at start (default true); otherwise on first use. */
   preload?: boolean;

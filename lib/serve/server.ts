@@ -36,8 +36,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   let scheduler: Scheduler | null = null;
   const registry = new AdapterRegistry(host, o.adapters, o.memoryBudget, () => scheduler?.wake());
   const padTokenId = tokenizer.padTokenId ?? base.config.get<number | null>('pad_token_id') ?? 0;
-  const batching: Batching = o.batching ?? (host.mixedBatches ? 'mixed' : 'per-adapter');
-  if (batching === 'mixed' && !host.mixedBatches) throw new Error("batching: 'mixed' needs forwards with per-row adapters, which this build lacks: use 'per-adapter'");
+  const batching: Batching = o.batching ?? 'mixed';
   scheduler = new Scheduler(host, registry, { maxBatchSize: o.maxBatchSize, maxQueue: o.maxQueue, batching, padTokenId }, metrics);
   const ctx: ServeContext = {
     host, registry, scheduler, tokenizer, metrics, task, adminToken: o.adminToken, requestTimeoutMs: o.requestTimeoutMs, maxBodyBytes: o.maxBodyBytes,
