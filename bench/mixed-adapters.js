@@ -3,11 +3,26 @@
 // Mixed-adapter batches (forward({ adapterNames })) against running each adapter's rows on its
 // own (setAdapter, then a forward per adapter), on a small OPT (hidden 256, 4 layers, random
 // weights) with LoRA r=8 on q_proj/v_proj: one forward of the whole batch, each row routed to its
-// adapter, versus one forward per adapter; and the base model alone for reference.
+// adapter, versus one forward per adapter; and the base model alone for reference. Medians of
+// 15 rounds, the three variants timed in turn.
 // Run after `npm run build`: node bench/mixed-adapters.js
-const { torch, timeit, header } = require('./common');
+const { torch, header } = require('./common');
 
-const SETTINGS = { minSeconds: 1, minRuns: 3 };
+const ROUNDS = 15;
+
+/** Median seconds per call of each variant, timed in rotation (fair under a shared, noisy CPU). */
+async function medians(variants) {
+  const times = variants.map(() => []);
+  for (const fn of variants) await fn();  // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let v = 0; v < variants.length; v++) {
+      const start = process.hrtime.bigint();
+      await variants[v]();
+      times[v].push(Number(process.hrtime.bigint() - start) / 1e9);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[t.length >> 1]);
+}
 
 async function main() {
   header('Mixed-adapter batches: small OPT (hidden 256, 4 layers), eval, inference mode');
@@ -24,15 +39,15 @@ async function main() {
     const ids = torch.randint(4, 2000, [batch, T]);
     const names = Array.from({ length: batch }, (_, i) => `a${i % adapters}`);
     const run = (inputs) => torch.inferenceMode(() => peft.forward(inputs)).then((o) => o.logits.dispose());
-    const mixed = await timeit(() => run({ inputIds: ids, adapterNames: names }), SETTINGS);
     // One forward per adapter over its own rows (what a server does without mixed batches).
     const groups = Array.from({ length: adapters }, (_, a) => ({
       name: `a${a}`, ids: ids.indexSelect(0, torch.tensor(names.flatMap((n, i) => (n === `a${a}` ? [i] : [])), { dtype: 'int64' })),
     }));
-    const looped = await timeit(async () => {
-      for (const g of groups) { peft.setAdapter(g.name); await run({ inputIds: g.ids }); }
-    }, SETTINGS);
-    const base = await timeit(() => peft.disableAdapter(() => run({ inputIds: ids })), SETTINGS);
+    const [mixed, looped, base] = await medians([
+      () => run({ inputIds: ids, adapterNames: names }),
+      async () => { for (const g of groups) { peft.setAdapter(g.name); await run({ inputIds: g.ids }); } },
+      () => peft.disableAdapter(() => run({ inputIds: ids })),
+    ]);
     const ms = (s) => `${(s * 1000).toFixed(1).padStart(7)} ms`;
     console.log(`batch ${String(batch).padStart(2)} x ${T}, ${adapters} adapters: mixed ${ms(mixed)} | one forward per adapter ${ms(looped)} (${(looped / mixed).toFixed(2)}x mixed) | base alone ${ms(base)} (mixed = ${(mixed / base).toFixed(2)}x base)`);
   }

@@ -56,6 +56,16 @@ const MUTATIONS = [
     bug: 'clipGradNorm scales small gradients up (no clamp at 1)', tests: ['test/optim/clip.test.ts'] },
   { id: 'clip-norm', file: 'native/optim/clip.cc', find: 'total = at::norm(at::stack(norms), norm_type);', replace: 'total = at::stack(norms).sum();',
     bug: 'clipGradNorm sums the per-tensor norms', tests: ['test/optim/clip.test.ts'] },
+  { id: 'mixed-batch-rows', file: 'native/peft/lora.cc', find: 'LoraBranch(group.name, x.index_select(0, group.index))', replace: 'LoraBranch(group.name, x.narrow(0, 0, group.index.size(0)))',
+    bug: 'a mixed-adapter batch runs an adapter on the first rows instead of its own', tests: ['test/peft/mixed-batch.test.ts'] },
+  { id: 'mixed-batch-head', file: 'native/peft/lora.cc', find: 'ModulePtr module = own ? Child("modules_to_save")->Child(group.name) : Child("original_module");', replace: 'ModulePtr module = Child("original_module");',
+    bug: "a mixed batch runs every row through the original classifier, not its adapter's copy", tests: ['test/peft/mixed-batch.test.ts'] },
+  { id: 'ties-disjoint-count', file: 'native/peft/merge_utils.cc', find: 'return mixed / at::clamp_min(preserved, 1.0);', replace: 'return mixed / at::clamp_min(preserved, 2.0);',
+    bug: 'TIES averages agreeing values over at least two', tests: ['test/peft/weighted-adapter.test.ts'] },
+  { id: 'dare-rescale', file: 'native/peft/merge_utils.cc', find: 'return rescale ? pruned / density : pruned;', replace: 'return pruned;',
+    bug: 'DARE does not rescale the kept values by 1 / density', tests: ['test/peft/weighted-adapter.test.ts'] },
+  { id: 'svd-weight-scaling', file: 'native/peft/weighted_adapter.cc', find: 'weights.push_back(static_cast<float>(weight * layer.Scaling(name)));', replace: 'weights.push_back(static_cast<float>(weight));',
+    bug: "svd combinations drop PEFT's extra scaling of the weights", tests: ['test/peft/weighted-adapter.test.ts'] },
 ];
 
 function run(cmd, args, options = {}) {

@@ -5,3 +5,4 @@ export type { ModelInputs, ModelOutput, LoadingInfo, FromPretrainedOptions } fro
 export { BertModel, BertForSequenceClassification, BertForMaskedLM, bertConfig } from './bert';
 export { OPTModel, OPTForCausalLM, optConfig } from './opt';
 export { AutoModel, AutoModelForSequenceClassification, AutoModelForCausalLM, AutoModelForMaskedLM } from './auto';
+export { BASE_ADAPTER } from './adapter-names';

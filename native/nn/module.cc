@@ -1,5 +1,6 @@
 #include "module.h"
 
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard (not reached through ATen.h in libtorch 2.x)
 #include <c10/util/Exception.h>
 
 #include <algorithm>

@@ -2,6 +2,7 @@
 // lines of PEFT's tuners/lora/model.py each step mirrors.
 #include "weighted_adapter.h"
 
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard (not reached through ATen.h in libtorch 2.x)
 #include <c10/util/Exception.h>
 
 #include <cmath>

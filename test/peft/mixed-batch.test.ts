@@ -98,6 +98,15 @@ describe('mixed-adapter batches on BERT sequence classification (LoRA layers + m
     peft.unmerge();
     expect(peft.forwardSync({ ...batch, adapterNames: names }).logits.shape).toEqual([5, 3]);
   });
+
+  it('a modules_to_save module that is not tensor-to-tensor (the BERT pooler) is refused, as PEFT refuses non-Linear/Embedding/Conv ones', async () => {
+    const peft = await model();
+    peft.addAdapter('p', new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 2, modulesToSave: ['pooler'] }));
+    peft.eval();
+    await expect(peft.forward({ ...batch, adapterNames: names })).rejects.toThrow(/only supported for modules_to_save that map one tensor to one tensor .*not BertPooler/);
+    peft.setAdapter('p');
+    expect(peft.forwardSync(batch).logits.shape).toEqual([5, 3]);  // without adapterNames it runs as before
+  });
 });
 
 describe('mixed-adapter batches on OPT causal LM', () => {
@@ -121,6 +130,16 @@ describe('mixed-adapter batches on OPT causal LM', () => {
     for (let i = 0; i < rows.length; i++) {
       const expected = await alone(peft, names[i], () => peft.forward(row(i)));
       expectClose(pick(mixed.logits, [i]), expected.logits, TOL, `row ${i} (${names[i]}) logits`);
+    }
+  });
+
+  it('under autocast (bfloat16) each row still matches its own adapter run alone (within bfloat16 precision)', async () => {
+    const peft = await model();
+    const mixed = await peft.forward({ ...batch, adapterNames: names, autocast: 'bfloat16' });
+    expect(mixed.logits.dtype).toBe('bfloat16');
+    for (let i = 0; i < rows.length; i++) {
+      const expected = await alone(peft, names[i], () => peft.forward({ ...row(i), autocast: 'bfloat16' }));
+      expectClose(pick(mixed.logits, [i]), expected.logits, 5e-2, `row ${i} (${names[i]}) bfloat16 logits`);
     }
   });
 
