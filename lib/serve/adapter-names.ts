@@ -4,12 +4,13 @@
 // it are refused as well.
 import fs from 'fs';
 import path from 'path';
+import { BASE_ADAPTER } from '../models/adapter-names';
 import { HttpError, invalidRequest } from './errors';
 
 /** The name clients use for the model without an adapter. */
 export const BASE_MODEL = 'base';
-/** PEFT's name for "no adapter" in a mixed batch (adapter_names). */
-export const NO_ADAPTER = '__base__';
+/** PEFT's name for "no adapter" in a mixed batch (adapter_names): '__base__'. */
+export const NO_ADAPTER = BASE_ADAPTER;
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
