@@ -167,6 +167,12 @@ export interface Binding {
   modelForwardAsync(m: M, inputs: NativeModelInputs): Promise<NativeModelOutputs>;
   moduleTo(m: M, dtype: Opt<DType>, device: Opt<string>): void;
   generationCache(): NativeCache;
+  /** [rows, length] of a cache (0, 0 before its first step). */
+  generationCacheShape(cache: NativeCache): [number, number];
+  /** Keeps the given rows, in order, and drops the first dropLeft time steps; BusyError while a step runs on it. */
+  generationCacheSelect(cache: NativeCache, rows: number[], dropLeft: number): void;
+  /** Appends other's rows, left-padding the shorter in time; BusyError while a step runs on either. */
+  generationCacheAppend(cache: NativeCache, other: NativeCache): void;
   // peft
   loraInject(m: M, path: string, adapter: string, settings: { r: number; alpha: number; dropout: number; useRslora: boolean; init: string; fanInFanOut: boolean }): void;
   modulesToSave(m: M, path: string, adapter: string): void;

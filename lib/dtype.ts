@@ -16,6 +16,9 @@ export function checkDevice(name: string, value: unknown): Device {
   return value as Device;
 }
 
+/** Bytes per element of each dtype. */
+export const DTYPE_BYTES: Record<DType, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 };
+
 export const isFloating = (d: DType): boolean => d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 
 /** The dtype a typed array holds, as libtorch names it. */

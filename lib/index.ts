@@ -27,3 +27,4 @@ export * from './report';
 export * from './finetune';
 export * as distributed from './distributed';
 export { DistributedError } from './distributed/errors';
+export * from './serve';

@@ -3,6 +3,7 @@
 import fs from 'fs';
 import path from 'path';
 import { native } from '../binding';
+import { DTYPE_BYTES } from '../dtype';
 import { BusyError } from '../errors';
 import { loadSafetensors, loadTorchBin, saveSafetensors } from '../io';
 import type { ModelInputs, ModelOutput, PreTrainedModel } from '../models/pretrained';
@@ -285,20 +286,27 @@ export class PeftModel {
    */
   async loadAdapter(dir: string, adapterName: string, options?: { isTrainable?: boolean }): Promise<void> {
     const o = expectOptions('loadAdapter', options, ['isTrainable']);
-    const trainable = expectBool('isTrainable', o.isTrainable ?? false);
-    const config = LoraConfig.fromPretrained(dir);
-    config.inferenceMode = !trainable;
-    const weights = await readAdapterWeights(dir);
+    const files = await readAdapter(dir, { isTrainable: expectBool('isTrainable', o.isTrainable ?? false) });
     try {
-      this.addAdapter(adapterName, config);
-      try {
-        this.#fillWeights(weights, adapterName);
-      } catch (err) {
-        this.deleteAdapter(adapterName);
-        throw err;
-      }
+      this.addAdapterFiles(adapterName, files);
     } finally {
-      weights.tensors.forEach((t) => t.dispose());
+      files.dispose();
+    }
+  }
+
+  /**
+   * Adds an adapter from files readAdapter() has read, in one synchronous step (a server reads
+   * the files while forwards run, then adds the adapter between them). On a failure (BusyError,
+   * weights that do not fit the base) nothing is left of the adapter. The files stay the caller's;
+   * add them once (adding completes their config with the model's defaults).
+   */
+  addAdapterFiles(adapterName: string, files: AdapterFiles): void {
+    this.addAdapter(adapterName, files.config);
+    try {
+      this.#fillWeights(files.weights, adapterName);
+    } catch (err) {
+      this.deleteAdapter(adapterName);
+      throw err;
     }
   }
 
@@ -345,24 +353,49 @@ export class PeftModel {
   /** [async] PEFT's PeftModel.from_pretrained: the base model with the adapter in dir. */
   static async fromPretrained(model: PreTrainedModel, dir: string, options?: LoadAdapterOptions): Promise<PeftModel> {
     const o = expectOptions('PeftModel.fromPretrained', options, ['adapterName', 'isTrainable']);
-    const trainable = expectBool('isTrainable', o.isTrainable ?? false);
-    const config = LoraConfig.fromPretrained(dir);
-    config.inferenceMode = !trainable;
-    const weights = await readAdapterWeights(dir);
+    const files = await readAdapter(dir, { isTrainable: expectBool('isTrainable', o.isTrainable ?? false) });
     try {
-      const peft = new PeftModel(model, config, o.adapterName ?? 'default');
-      peft.#fillWeights(weights, peft.activeAdapter);
-      if (!trainable) peft.eval();
-      return peft;
+      return PeftModel.fromAdapterFiles(model, files, o.adapterName ?? 'default');
     } finally {
-      weights.tensors.forEach((t) => t.dispose());
+      files.dispose();
     }
+  }
+
+  /** PeftModel.fromPretrained in one synchronous step, from files readAdapter() has read. */
+  static fromAdapterFiles(model: PreTrainedModel, files: AdapterFiles, adapterName = 'default'): PeftModel {
+    const peft = new PeftModel(model, files.config, adapterName);
+    peft.#fillWeights(files.weights, peft.activeAdapter);
+    if (files.config.inferenceMode) peft.eval();
+    return peft;
   }
 }
 
 interface AdapterWeights {
   file: string;
   tensors: Map<string, Tensor>;
+}
+
+/** An adapter folder read into memory, not yet added to a model: see readAdapter(). */
+export interface AdapterFiles {
+  dir: string;
+  config: LoraConfig;
+  weights: AdapterWeights;
+  /** Bytes of the adapter's tensors (what it adds to the model's memory, about). */
+  readonly nbytes: number;
+  /** Frees the tensors read (an added adapter holds its own copies). */
+  dispose(): void;
+}
+
+/**
+ * [async] Reads an adapter folder (adapter_config.json and the weights) without touching any model;
+ * PeftModel.addAdapterFiles / fromAdapterFiles add it later, synchronously.
+ */
+export async function readAdapter(dir: string, options: { isTrainable?: boolean } = {}): Promise<AdapterFiles> {
+  const config = LoraConfig.fromPretrained(dir);
+  config.inferenceMode = !(options.isTrainable ?? false);
+  const weights = await readAdapterWeights(dir);
+  const nbytes = [...weights.tensors.values()].reduce((n, t) => n + t.numel * DTYPE_BYTES[t.dtype], 0);
+  return { dir, config, weights, nbytes, dispose: () => weights.tensors.forEach((t) => t.dispose()) };
 }
 
 async function readAdapterWeights(dir: string): Promise<AdapterWeights> {

@@ -4,6 +4,7 @@
 #include "../nn/module_wrap.h"
 #include "../peft/routing.h"
 #include "forward.h"
+#include "cache.h"
 #include "opt.h"
 
 namespace peft {
@@ -107,19 +108,6 @@ Napi::Value ModuleTo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-using CachePtr = std::shared_ptr<KVCache>;
-
-// A generation's key/value cache, owned by JS; freed with its handle.
-Napi::Value CreateCache(const Napi::CallbackInfo& info) {
-  return Napi::External<CachePtr>::New(info.Env(), new CachePtr(std::make_shared<KVCache>()),
-                                       [](Napi::Env, CachePtr* cache) { delete cache; });
-}
-
-CachePtr ToCache(const Napi::Value& value) {
-  if (!value.IsExternal()) throw TorchError(value.Env(), "expected a generation cache");
-  return *value.As<Napi::External<CachePtr>>().Data();
-}
-
 // generationStepAsync(model, cache, inputIds, attentionMask, adapterNames?) -> logits [B, vocab]
 Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
   ModulePtr model = ToModule(info[0]);
@@ -128,13 +116,13 @@ Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
   in.input_ids = ToTensor(info[2], "inputIds");
   in.attention_mask = ToTensor(info[3], "attentionMask");
   if (info[4].IsArray()) in.adapter_names = ToStringList(info[4], "adapterNames");
-  Lease hold = model->guard().Hold(ModelWork::kGenerationStep, "generate()");
+  Lease hold = Both(model->guard().Hold(ModelWork::kGenerationStep, "generate()"), HoldCache(cache));
   return QueueTensor(
       info.Env(), "node-peft:generate",
       [model, cache, in]() {
         at::NoGradGuard guard;  // generation never needs a graph
         RoutingScope routing(in.adapter_names, in.input_ids.size(0));  // this step's rows, on this worker
-        return OPTNextTokenLogits(*model, in, *cache);
+        return OPTNextTokenLogits(*model, in, cache->cache);
       },
       std::move(hold));
 }
@@ -143,7 +131,7 @@ Napi::Value GenerationStepAsync(const Napi::CallbackInfo& info) {
 
 void RegisterModels(Napi::Env env, Napi::Object e) {
   Export<ModuleTo>(env, e, "moduleTo");
-  Export<CreateCache>(env, e, "generationCache");
+  RegisterCache(env, e);
   Export<GenerationStepAsync>(env, e, "generationStepAsync");
   Export<CreateModel>(env, e, "createModel");
   Export<Forward>(env, e, "modelForward");
