@@ -63,6 +63,26 @@ describe('mixed-adapter batches on BERT sequence classification (LoRA layers + m
     expect(a.sub(b).abs().max().item()).toBeGreaterThan(1e-3);
   });
 
+  it('with four adapters of one shape in a layer (the gathered batched-matmul path) every row equals the row run alone, within 1e-5', async () => {
+    const peft = await model();
+    const config = () => new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 4, loraAlpha: 8, targetModules: ['query', 'value'] });
+    peft.addAdapter('d', config());
+    peft.addAdapter('e', new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 4, loraAlpha: 2, targetModules: ['query', 'value'] }));
+    peft.addAdapter('f', config());
+    randomize(peft, 'd', 31);
+    randomize(peft, 'e', 32);
+    randomize(peft, 'f', 33);
+    peft.eval();
+    const four = ['d', 'e', '__base__', 'f', 'a'];
+    const mixed = await peft.forward({ ...batch, adapterNames: four });
+    for (let i = 0; i < rows.length; i++) {
+      const one = { inputIds: pick(batch.inputIds, [i]), attentionMask: pick(batch.attentionMask, [i]), tokenTypeIds: pick(batch.tokenTypeIds, [i]) };
+      const expected = await alone(peft, four[i], () => peft.forward(one));
+      expectClose(pick(mixed.logits, [i]), expected.logits, TOL, `row ${i} (${four[i]}) logits`);
+      expectClose(pick(mixed.lastHiddenState, [i]), expected.lastHiddenState, TOL, `row ${i} (${four[i]}) last hidden state`);
+    }
+  });
+
   it('forwardSync takes adapterNames too, and a batch of one adapter equals setAdapter exactly', async () => {
     const peft = await model();
     const mixed = peft.forwardSync({ ...batch, adapterNames: names });
