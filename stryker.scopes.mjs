@@ -12,11 +12,11 @@ export const scopes = {
   },
   tokenizers: {
     mutate: ['lib/tokenizers/**/*.ts', '!lib/tokenizers/index.ts'],
-    tests: ['test/tokenizers/**/*.test.ts'],
+    tests: ['test/tokenizers/**/*.test.ts', '!test/tokenizers/{char-classes,vocab}.test.ts'],
   },
   data: {
     mutate: ['lib/data/**/*.ts', '!lib/data/index.ts'],
-    tests: ['test/data/**/*.test.ts'],
+    tests: ['test/data/**/*.test.ts', '!test/data/{sources,fingerprint}.test.ts'],
   },
   // lib/train without the trainer loop (trainer.ts, loop.ts, step.ts, evaluation.ts run real
   // training: each of their mutants costs training runs), against the unit tests only (the
