@@ -12,6 +12,7 @@ import { classify, isAscii, pyStrip } from '../../lib/tokenizers/unicode';
 // CharClass values: Other, Removed (clean-up drops it), Space, Punct, Chinese.
 const O = 1, R = 2, S = 3, P = 4, C = 5;
 const REFERENCE: [number, number][] = [
+  [0x10000, O], [0xffff, R],
   [0x0, R], [0x8, R], [0x9, S], [0xa, S], [0xb, R], [0xc, R], [0xd, S], [0xe, R], [0x1f, R], [0x20, S], [0x21, P],
   [0x2f, P], [0x30, O], [0x39, O], [0x3a, P], [0x40, P], [0x41, O], [0x5a, O], [0x5b, P], [0x60, P], [0x61, O],
   [0x7a, O], [0x7b, P], [0x7e, P], [0x7f, R], [0x85, R], [0xa0, S], [0xad, R], [0x1680, S], [0x200b, R], [0x2028, O],
@@ -53,5 +54,38 @@ describe('BERT character classes against transformers\' _is_whitespace / _is_con
     expect(pyStrip('\x85\u3000 a b\x1c\t')).toBe('a b');
     expect(pyStrip('\u200ba\ufeff')).toBe('\u200ba\ufeff');
     expect(pyStrip('a \n b')).toBe('a \n b');
+  });
+});
+
+describe('surrogate pairs at the edges of the surrogate ranges (U+D800/U+DBFF high, U+DC00/U+DFFF low)', () => {
+  const basic = new BasicTokenizer({ doLowerCase: false, stripAccents: null, tokenizeChineseChars: true });
+  it('splitWords keeps U+10000 (\\ud800\\udc00, a Linear B letter) inside its word and splits U+203FF (\\ud840\\udfff, CJK)', () => {
+    expect(basic.splitWords('a\u{10000}b')).toEqual(['a\u{10000}b']);
+    expect(basic.splitWords('a\u{203FF}b')).toEqual(['a', '\u{203FF}', 'b']);
+  });
+  it('splitWords drops U+FFFF (a noncharacter, category Cn) as one BMP character, keeping what follows', () => {
+    expect(basic.splitWords('a\uffffb')).toEqual(['ab']);
+  });
+  it('splitWords: LINE and PARAGRAPH SEPARATOR split words, as Python str.split() does', () => {
+    expect(basic.splitWords('a\u2028b\u2029\u2029c')).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('BasicTokenizer.splitWord (lowercasing, accents, never_split)', () => {
+  const none = new Set<string>();
+  it('cased with stripAccents true strips accents without lowercasing', () => {
+    const b = new BasicTokenizer({ doLowerCase: false, stripAccents: true, tokenizeChineseChars: true });
+    expect(b.splitWord('Éa', none)).toEqual(['Ea']);
+    expect(new BasicTokenizer({ doLowerCase: false, stripAccents: null, tokenizeChineseChars: true }).splitWord('Éa', none)).toEqual(['Éa']);
+  });
+  it('a lowercased word still has its punctuation split off ("A." -> a .)', () => {
+    const b = new BasicTokenizer({ doLowerCase: true, stripAccents: null, tokenizeChineseChars: true });
+    expect(b.splitWord('A.', none)).toEqual(['a', '.']);
+  });
+  it('never_split is checked again after lowercasing: "[MASK]" with never_split {"[mask]"} stays whole', () => {
+    const b = new BasicTokenizer({ doLowerCase: true, stripAccents: null, tokenizeChineseChars: true });
+    expect(b.splitWord('[MASK]', new Set(['[mask]']))).toEqual(['[mask]']);
+    expect(b.splitWord('[MASK]', none)).toEqual(['[', 'mask', ']']);
+    expect(b.tokenize('Hi [MASK].')).toEqual(['hi', '[', 'mask', ']', '.']);
   });
 });
