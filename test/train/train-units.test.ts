@@ -7,7 +7,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
-import { TrainingArguments } from '../../lib';
+import { TrainingArguments, dataCollatorForLanguageModeling, dataCollatorWithPadding } from '../../lib';
+import { disposeBatch } from '../../lib/train/collator';
 import { arrayBatches, projector, shardStream, streamBatches } from '../../lib/train/batches';
 import { getLastCheckpoint, rotateCheckpoints, sortedCheckpoints } from '../../lib/train/checkpoint';
 import { pyRound } from '../../lib/train/pyround';
@@ -270,5 +271,59 @@ describe('samplers and batches', () => {
     expect(await all(false, 0)).toEqual([{ batch: { ids: [0, 1] }, size: 2 }, { batch: { ids: [2, 3] }, size: 2 }, { batch: { ids: [4] }, size: 1 }]);
     expect(await all(true, 1)).toEqual([{ batch: null, size: 2 }, { batch: { ids: [2, 3] }, size: 2 }]);
     expect(streamBatches(rows(), 2, false, collate, (r) => r).length).toBeNull();
+  });
+});
+
+describe('collators: options and edge cases (transformers DataCollatorWithPadding / ForLanguageModeling)', () => {
+  const rows = (t: { toArray(): unknown }) => t.toArray();
+  it('padTokenId and paddingSide come from the tokenizer unless given; explicit options win', () => {
+    const data = [{ inputIds: [7] }, { inputIds: [8, 9] }];
+    const fromTok = dataCollatorWithPadding({ tokenizer: { padTokenId: 3, paddingSide: 'left' } })(data);
+    expect(rows(fromTok.inputIds)).toEqual([[3, 7], [8, 9]]);
+    expect(rows(fromTok.attentionMask)).toEqual([[0, 1], [1, 1]]);
+    const explicit = dataCollatorWithPadding({ tokenizer: { padTokenId: 3, paddingSide: 'left' }, padTokenId: 4, paddingSide: 'right' })(data);
+    expect(rows(explicit.inputIds)).toEqual([[7, 4], [8, 9]]);
+    expect(rows(dataCollatorWithPadding({ tokenizer: { padTokenId: null } })(data).inputIds)).toEqual([[7, 0], [8, 9]]);
+  });
+  it('a row\'s own attentionMask is kept (zeros included) and padded with 0', () => {
+    const b = dataCollatorWithPadding()([{ inputIds: [5, 6], attentionMask: [1, 0] }, { inputIds: [5, 6, 7] }]);
+    expect(rows(b.attentionMask)).toEqual([[1, 0, 0], [1, 1, 1]]);
+    expect(b.tokenTypeIds).toBeUndefined();
+    expect(b.labels).toBeUndefined();
+    expect(b.numTokens).toBe(6);
+  });
+  it('padToMultipleOf: 8 stays 8, 9 becomes 16; a row of exactly maxLength fits', () => {
+    const eight = Array.from({ length: 8 }, (_, i) => i + 1);
+    expect(dataCollatorWithPadding({ padToMultipleOf: 8 })([{ inputIds: eight }]).inputIds.shape).toEqual([1, 8]);
+    expect(dataCollatorWithPadding({ padToMultipleOf: 8 })([{ inputIds: [...eight, 9] }]).inputIds.shape).toEqual([1, 16]);
+    expect(dataCollatorWithPadding({ padding: 'max_length', maxLength: 3 })([{ inputIds: [1, 2, 3] }]).inputIds.shape).toEqual([1, 3]);
+    expect(dataCollatorWithPadding({ padToMultipleOf: null })([{ inputIds: [1, 2, 3] }]).inputIds.shape).toEqual([1, 3]);
+  });
+  it('bad options are refused by name', () => {
+    expect(() => dataCollatorWithPadding({ padding: 'max_length' })).toThrow("DataCollatorWithPadding.maxLength: expected a length (padding: 'max_length' needs it)");
+    expect(() => dataCollatorWithPadding({ padding: 'longest_first' as never })).toThrow('DataCollatorWithPadding.padding: expected one of');
+    expect(() => dataCollatorWithPadding({ maxLength: 0 })).toThrow('DataCollatorWithPadding.maxLength: expected an integer >= 1');
+    expect(() => dataCollatorWithPadding({ padToMultipleOf: 0 })).toThrow('DataCollatorWithPadding.padToMultipleOf: expected an integer >= 1');
+    expect(() => dataCollatorWithPadding({ padTokenId: -1 })).toThrow('DataCollatorWithPadding.padTokenId: expected an integer >= 0');
+    expect(() => dataCollatorWithPadding({ paddingSide: 'up' as never })).toThrow('DataCollatorWithPadding.paddingSide: expected one of');
+    expect(() => dataCollatorWithPadding({ labelDtype: 'float64' as never })).toThrow('DataCollatorWithPadding.labelDtype: expected one of');
+    expect(() => dataCollatorForLanguageModeling({ pad: 1 } as never)).toThrow("DataCollatorForLanguageModeling: unknown option 'pad'");
+  });
+  it('an empty batch or a row without ids is refused, naming the collator and the row', () => {
+    expect(() => dataCollatorWithPadding()([])).toThrow('DataCollatorWithPadding(rows): expected a non-empty array of examples');
+    expect(() => dataCollatorForLanguageModeling()([{ inputIds: [1] }, null as never])).toThrow('DataCollatorForLanguageModeling: row 1.inputIds: expected a non-empty array of token ids');
+    expect(() => dataCollatorForLanguageModeling({ padding: 'max_length', maxLength: 1 })([{ inputIds: [1, 2] }])).toThrow('DataCollatorForLanguageModeling: a row has 2 tokens, more than the padded length 1');
+  });
+  it('language modelling: left padding, every pad id in the ids (a real token equal to it too) labelled -100, padded length rounded up', () => {
+    const b = dataCollatorForLanguageModeling({ padTokenId: 2, paddingSide: 'left', padToMultipleOf: 4 })([{ inputIds: [2, 5, 6] }, { inputIds: [7], attentionMask: [1] }]);
+    expect(rows(b.inputIds)).toEqual([[2, 2, 5, 6], [2, 2, 2, 7]]);
+    expect(rows(b.labels!)).toEqual([[-100, -100, 5, 6], [-100, -100, -100, 7]]);
+    expect(rows(b.attentionMask)).toEqual([[0, 1, 1, 1], [0, 0, 0, 1]]);
+    expect(b.numTokens).toBe(8);
+  });
+  it('disposeBatch frees every tensor of the batch', () => {
+    const b = dataCollatorWithPadding()([{ inputIds: [1], tokenTypeIds: [0], labels: 1 }]);
+    disposeBatch(b);
+    for (const t of [b.inputIds, b.attentionMask, b.tokenTypeIds!, b.labels!]) expect(() => t.toArray()).toThrow(/disposed/);
   });
 });
