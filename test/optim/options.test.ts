@@ -4,7 +4,7 @@
 // loading state into an optimizer of another kind or shape. Values here are stated by hand.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
-import { AdamW, SGD, getScheduler, scheduleFactor } from '../../lib';
+import { AdamW, SGD, clipGradNorm, getScheduler, scheduleFactor } from '../../lib';
 
 const p = () => torch.zeros([2], { requiresGrad: true });
 
@@ -66,7 +66,9 @@ describe('params and parameter groups', () => {
     expect(() => new AdamW(p() as never)).toThrow('optimizer params: expected a non-empty array');
     expect(() => new AdamW([{ params: p() } as never])).toThrow('optimizer params[0].params: expected an array of tensors or [name, tensor] pairs');
     expect(() => new AdamW([{ params: [p()] }, { params: 'x' } as never])).toThrow('optimizer params[1].params');
-    expect(() => new AdamW([3 as never])).toThrow("parameter '0'");
+    expect(() => new AdamW([3 as never])).toThrow("parameter '0': expected a Tensor, received 3");
+    expect(() => new AdamW([null as never])).toThrow("parameter '0': expected a Tensor, received null");
+    expect(() => new SGD([['w', p()], ['b', 'x' as never]], { lr: 1 })).toThrow("parameter 'b': expected a Tensor");
   });
   it('unnamed tensors are numbered by position across groups (0, 1 | 2), as torch.optim numbers its state', () => {
     const opt = new SGD([{ params: [p(), p()] }, { params: [p()] }], { lr: 0.1 });
@@ -101,6 +103,8 @@ describe('params and parameter groups', () => {
     const two = new SGD([{ params: [p()] }, { params: [p()] }], { lr: 0.1 });
     expect(() => sgd.loadStateDict(two.stateDict())).toThrow('loadStateDict: the state has 2 parameter groups, this optimizer has 1');
     const other = new SGD([p()], { lr: 0.7 });
+    other.loadStateDict({ kind: 'sgd', state: new Map(), paramGroups: [{}] });  // a group without lr keeps the lr
+    expect(other.paramGroups[0].lr).toBe(0.7);
     other.loadStateDict(sgd.stateDict());
     expect(other.paramGroups[0].lr).toBe(0.1);
   });
@@ -158,5 +162,22 @@ describe('scheduler options', () => {
     expect(() => s.loadStateDict({ lastEpoch: 0, baseLrs: 0.1 as never })).toThrow('loadStateDict.baseLrs: expected an array of learning rates');
     expect(() => s.loadStateDict({ lastEpoch: 0, baseLrs: ['0.1' as never] })).toThrow('baseLrs[0]: expected');
     expect(() => getScheduler('linear', opt, { numWarmupSteps: 1 })).toThrow("getScheduler('linear').numTrainingSteps");
+  });
+});
+
+describe('clipGradNorm arguments', () => {
+  it('params must be a Module, tensors or [name, tensor] pairs; errorIfNonfinite must be a boolean', () => {
+    const x = p();
+    x.grad = torch.full([2], 3);
+    expect(() => clipGradNorm('x' as never, 1)).toThrow('clipGradNorm(params): expected a Module, tensors or [name, tensor] pairs, received "x"');
+    expect(() => clipGradNorm([x], 1, { errorIfNonfinite: 'no' as never })).toThrow('clipGradNorm.errorIfNonfinite: expected');
+    expect(() => clipGradNorm([x], 1, { normType: '2' as never })).toThrow('clipGradNorm.normType: expected');
+    expect(() => clipGradNorm([x, 5 as never], 1)).toThrow('params[1]: expected a Tensor');
+  });
+  it('[name, tensor] pairs: grads (3, 3) have norm sqrt(18); clipping to 1 scales them by 1 / (sqrt(18) + 1e-6)', () => {
+    const x = p();
+    x.grad = torch.full([2], 3);
+    expect(clipGradNorm([['x', x]], 1).item()).toBeCloseTo(Math.sqrt(18), 5);
+    (x.grad!.toArray() as number[]).forEach((g) => expect(g).toBeCloseTo(3 / (Math.sqrt(18) + 1e-6), 6));
   });
 });
