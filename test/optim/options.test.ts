@@ -148,7 +148,11 @@ describe('scheduler options', () => {
   });
   it('polynomial: the default lrEnd 1e-7 must be below the initial lr (1e-8 is refused)', () => {
     expect(() => scheduleFactor('polynomial', 0, { numWarmupSteps: 0, numTrainingSteps: 10, lr: 1e-8 })).toThrow("getScheduler('polynomial'): lrEnd (1e-7) must be smaller than the initial lr (1e-8)");
-    expect(() => scheduleFactor('polynomial', 0, { numWarmupSteps: 0, numTrainingSteps: 10, lr: 1e-7 })).toThrow('must be smaller');
+    // equal is refused too, by node-peft's own check (the native one words it differently)
+    expect(() => scheduleFactor('polynomial', 0, { numWarmupSteps: 0, numTrainingSteps: 10, lr: 1e-7 })).toThrow("getScheduler('polynomial'): lrEnd (1e-7) must be smaller than the initial lr (1e-7)");
+    // other schedules have no lrEnd: an lr below 1e-7 is fine (linear, step 1 of 10: 0.9)
+    expect(scheduleFactor('linear', 1, { numWarmupSteps: 0, numTrainingSteps: 10, lr: 1e-8 })).toBeCloseTo(0.9, 12);
+    expect(() => scheduleFactor('exponential' as never, 0)).toThrow("scheduler name: expected one of 'linear'");
   });
   it('LRScheduler: type, lastEpoch after steps, and loadStateDict checks its input', () => {
     const opt = new AdamW([p()], { lr: 0.1 });
@@ -162,6 +166,21 @@ describe('scheduler options', () => {
     expect(() => s.loadStateDict({ lastEpoch: 0, baseLrs: 0.1 as never })).toThrow('loadStateDict.baseLrs: expected an array of learning rates');
     expect(() => s.loadStateDict({ lastEpoch: 0, baseLrs: ['0.1' as never] })).toThrow('baseLrs[0]: expected');
     expect(() => getScheduler('linear', opt, { numWarmupSteps: 1 })).toThrow("getScheduler('linear').numTrainingSteps");
+  });
+});
+
+describe('argument errors name the function and the option', () => {
+  it('a non-number lr, eps, weightDecay, momentum or dampening; an unknown option of AdamW, SGD, zeroGrad, clipGradNorm', () => {
+    for (const key of ['lr', 'eps', 'weightDecay'] as const) expect(() => new AdamW([p()], { [key]: 'x' as never }), key).toThrow(`AdamW.${key}: expected a`);
+    for (const key of ['momentum', 'dampening', 'weightDecay'] as const) expect(() => new SGD([p()], { lr: 0.1, [key]: 'x' as never }), key).toThrow(`SGD.${key}: expected a`);
+    expect(() => new AdamW([p()], { learningRate: 1 } as never)).toThrow("AdamW: unknown option 'learningRate'");
+    expect(() => new SGD([p()], { lr: 1, nesterow: true } as never)).toThrow("SGD: unknown option 'nesterow'");
+    expect(() => new SGD([p()], { lr: 1 }).zeroGrad({ setToZero: true } as never)).toThrow("zeroGrad: unknown option 'setToZero'");
+    expect(() => clipGradNorm([p()], 1, { norm: 2 } as never)).toThrow("clipGradNorm: unknown option 'norm'");
+  });
+  it('loadStateDict names a state entry that is not a tensor', () => {
+    const opt = new SGD([p()], { lr: 0.1 });
+    expect(() => opt.loadStateDict({ kind: 'sgd', state: new Map([['0.momentum_buffer', 3 as never]]), paramGroups: [{ lr: 0.1 }] })).toThrow("state '0.momentum_buffer': expected a Tensor");
   });
 });
 
