@@ -31,6 +31,7 @@ export interface OptimizerStateDict {
 }
 
 function isNamed(list: unknown[]): list is [string, Tensor][] {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty list gives no names either way (list[0] is undefined)
   return list.length > 0 && Array.isArray(list[0]);
 }
 

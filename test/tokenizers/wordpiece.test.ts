@@ -32,6 +32,16 @@ describe('WordPiece.tokenizeWord', () => {
     expect(wp({ maxInputCharsPerWord: 3 }).tokenizeWord('abb')).toEqual(['a', '##b', '##b']);
   });
 
+  it('a surrogate pair at the edges of the ranges (U+10000, U+10FC00, U+103FF) is one character', () => {
+    // \ud800\udc00, \udbff\udc00 and \ud800\udfff: each is one code point, so with at most one
+    // character per word it is found whole instead of becoming [UNK] (two "characters").
+    const astral = new Map(['[UNK]', '\u{10000}', '\u{10FC00}', '\u{103FF}'].map((t, i) => [t, i]));
+    const one = new WordPiece({ vocab: astral, unkToken: '[UNK]', maxInputCharsPerWord: 1 });
+    for (const ch of ['\u{10000}', '\u{10FC00}', '\u{103FF}']) expect(one.tokenizeWord(ch)).toEqual([ch]);
+    // a lone high surrogate before a letter is its own character: 2 characters
+    expect(one.tokenizeWord('\ud800a')).toEqual(['[UNK]']);
+  });
+
   it('uses the given continuing-subword prefix', () => {
     expect(wp({ continuingSubwordPrefix: '@@' }).tokenizeWord('xy')).toEqual(['x', '@@y']);
     expect(wp({ continuingSubwordPrefix: '@@' }).tokenizeWord('ab')).toEqual(['[UNK]']);

@@ -1,0 +1,83 @@
+// Cache keys (lib/data/fingerprint.ts) and document cutting (lib/data/documents.ts safeCut):
+// hashes compared with SHA-256 of hand-written strings (the canonical JSON the key must be made of),
+// and cut points worked out by hand from the rule "whitespace at i, non-whitespace at i - 1".
+import { createHash } from 'crypto';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { describe, expect, it } from 'vitest';
+import { safeCut } from '../../lib/data/documents';
+import { hashFile, hashValue, tokenizerSource } from '../../lib/data/fingerprint';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('hashValue: SHA-256 of canonical JSON (keys sorted, undefined fields left out)', () => {
+  it('an object with keys out of order hashes as its sorted JSON', () => {
+    expect(hashValue({ b: 1, a: [1, 'x', null] })).toBe(sha256('{"a":[1,"x",null],"b":1}'));
+    expect(hashValue({ a: [1, 'x', null], b: 1 })).toBe(hashValue({ b: 1, a: [1, 'x', null] }));
+  });
+  it('nested objects are sorted too; undefined fields vanish; an undefined value is null', () => {
+    expect(hashValue({ z: { y: 2, x: undefined, w: { b: true, a: 'q' } }, c: undefined })).toBe(sha256('{"z":{"w":{"a":"q","b":true},"y":2}}'));
+    expect(hashValue(undefined)).toBe(sha256('null'));
+    expect(hashValue([])).toBe(sha256('[]'));
+    expect(hashValue({})).toBe(sha256('{}'));
+    expect(hashValue('s')).toBe(sha256('"s"'));
+  });
+  it('keys are ordered by code unit ("B" < "a" < "b"), as sorted() orders them', () => {
+    expect(hashValue({ b: 0, a: 0, B: 0 })).toBe(sha256('{"B":0,"a":0,"b":0}'));
+  });
+  it('different values give different keys', () => {
+    expect(hashValue({ a: 1 })).not.toBe(hashValue({ a: 2 }));
+    expect(hashValue([1, 2])).not.toBe(hashValue([2, 1]));
+  });
+});
+
+describe('hashFile', () => {
+  it('is the SHA-256 of the bytes ("abc": the FIPS 180-2 test vector)', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-fp-')), 'f.txt');
+    fs.writeFileSync(file, 'abc');
+    expect(await hashFile(file)).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+  it('a missing file is a DataError naming it', async () => {
+    const file = path.join(os.tmpdir(), 'node-peft-no-such-file.txt');
+    await expect(hashFile(file)).rejects.toThrow(`${file}: cannot read the file (no such file); check the path`);
+  });
+});
+
+describe('tokenizerSource', () => {
+  it('refuses what is neither a tokenizer nor a folder path, saying what it got', () => {
+    expect(() => tokenizerSource('w', null as never)).toThrow('w: tokenizer must be a tokenizer (AutoTokenizer.fromPretrained(...)) or its folder path, got null');
+    expect(() => tokenizerSource('w', 3 as never)).toThrow('got number');
+    expect(() => tokenizerSource('w', { batch: 1 } as never)).toThrow('got object');
+  });
+  it('a folder is fingerprinted by its tokenizer files: changing vocab.txt changes it, an unrelated file does not', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-fp-'));
+    fs.writeFileSync(path.join(dir, 'vocab.txt'), '[PAD]\na\n');
+    const first = await tokenizerSource('w', dir).fingerprint();
+    expect(first).toBe(hashValue({ kind: 'files', parts: { 'vocab.txt': sha256('[PAD]\na\n') } }));
+    fs.writeFileSync(path.join(dir, 'README.md'), 'x');
+    expect(await tokenizerSource('w', dir).fingerprint()).toBe(first);
+    fs.writeFileSync(path.join(dir, 'vocab.txt'), '[PAD]\nb\n');
+    expect(await tokenizerSource('w', dir).fingerprint()).not.toBe(first);
+  });
+});
+
+describe('safeCut: where a document may be cut between tokenizer calls', () => {
+  it('the last whitespace preceded by a non-whitespace character', () => {
+    expect(safeCut('ab cd ef', false)).toBe(5);
+    expect(safeCut('ab  cd', false)).toBe(2);   // inside a run of spaces: only the run's first space
+    expect(safeCut('ab\tcd', false)).toBe(2);
+    expect(safeCut('ab\ncd\n', false)).toBe(5);
+  });
+  it('none: no whitespace, or whitespace only at the start (index 0 is never a cut)', () => {
+    expect(safeCut('abc', false)).toBe(-1);
+    expect(safeCut(' abc', false)).toBe(-1);
+    expect(safeCut('', false)).toBe(-1);
+  });
+  it('with a prefix-space tokenizer (GPT-2 addPrefixSpace) only a plain space is a cut', () => {
+    expect(safeCut('ab\tcd', true)).toBe(-1);
+    expect(safeCut('a b\tcd', true)).toBe(1);
+    expect(safeCut('a\u3000b', false)).toBe(1);  // U+3000 is Unicode White_Space
+    expect(safeCut('a\u3000b', true)).toBe(-1);
+  });
+});
