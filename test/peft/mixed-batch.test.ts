@@ -3,7 +3,7 @@
 // adapters disabled for '__base__').
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
-import { BertForSequenceClassification, LoraConfig, OPTForCausalLM, PeftModel, TaskType } from '../../lib';
+import { BertForSequenceClassification, LoraConfig, OPTForCausalLM, PeftModel, TaskType, type Tensor } from '../../lib';
 import { cases, expectClose, fixture } from '../models/helpers';
 
 const TOL = 1e-5;
@@ -49,15 +49,20 @@ describe('mixed-adapter batches on BERT sequence classification (LoRA layers + m
     return peft.eval();
   }
 
+  /** Each row of a mixed batch against that row run alone with its adapter (logits, last hidden state). */
+  async function expectRowsAlone(peft: PeftModel, adapterNames: string[], mixed: { logits: Tensor; lastHiddenState?: Tensor }): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      const one = { inputIds: pick(batch.inputIds, [i]), attentionMask: pick(batch.attentionMask, [i]), tokenTypeIds: pick(batch.tokenTypeIds, [i]) };
+      const expected = await alone(peft, adapterNames[i], () => peft.forward(one));
+      expectClose(pick(mixed.logits, [i]), expected.logits, TOL, `row ${i} (${adapterNames[i]}) logits`);
+      expectClose(pick(mixed.lastHiddenState!, [i]), expected.lastHiddenState!, TOL, `row ${i} (${adapterNames[i]}) last hidden state`);
+    }
+  }
+
   it('logits of every row equal the row run alone with setAdapter / disableAdapter, within 1e-5', async () => {
     const peft = await model();
     const mixed = await peft.forward({ ...batch, adapterNames: names });
-    for (let i = 0; i < rows.length; i++) {
-      const one = { inputIds: pick(batch.inputIds, [i]), attentionMask: pick(batch.attentionMask, [i]), tokenTypeIds: pick(batch.tokenTypeIds, [i]) };
-      const expected = await alone(peft, names[i], () => peft.forward(one));
-      expectClose(pick(mixed.logits, [i]), expected.logits, TOL, `row ${i} (${names[i]}) logits`);
-      expectClose(pick(mixed.lastHiddenState, [i]), expected.lastHiddenState, TOL, `row ${i} (${names[i]}) last hidden state`);
-    }
+    await expectRowsAlone(peft, names, mixed);
     // The adapters really differ, so the test would see a row routed to the wrong one.
     const a = pick(mixed.logits, [0]), b = pick((await peft.forward({ ...batch, adapterNames: rows.map(() => 'b') })).logits, [0]);
     expect(a.sub(b).abs().max().item()).toBeGreaterThan(1e-3);
@@ -74,13 +79,7 @@ describe('mixed-adapter batches on BERT sequence classification (LoRA layers + m
     randomize(peft, 'f', 33);
     peft.eval();
     const four = ['d', 'e', '__base__', 'f', 'a'];
-    const mixed = await peft.forward({ ...batch, adapterNames: four });
-    for (let i = 0; i < rows.length; i++) {
-      const one = { inputIds: pick(batch.inputIds, [i]), attentionMask: pick(batch.attentionMask, [i]), tokenTypeIds: pick(batch.tokenTypeIds, [i]) };
-      const expected = await alone(peft, four[i], () => peft.forward(one));
-      expectClose(pick(mixed.logits, [i]), expected.logits, TOL, `row ${i} (${four[i]}) logits`);
-      expectClose(pick(mixed.lastHiddenState, [i]), expected.lastHiddenState, TOL, `row ${i} (${four[i]}) last hidden state`);
-    }
+    await expectRowsAlone(peft, four, await peft.forward({ ...batch, adapterNames: four }));
   });
 
   it('forwardSync takes adapterNames too, and a batch of one adapter equals setAdapter exactly', async () => {
