@@ -61,7 +61,7 @@ function percentile(xs, p) {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
-async function runCase(name, files, batching, pick) {
+async function runCase(name, files, batching, pick, requests = o.requests) {
   const server = await torch.serve({ model: files.modelDir, adapters: files.adaptersDir, port: 0, batching, maxBatchSize: o.maxBatchSize, maxQueue: 4 * o.clients, log: () => undefined });
   let rng = 12345;
   const random = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -71,7 +71,7 @@ async function runCase(name, files, batching, pick) {
   const start = Date.now();
   const deadline = start + o.seconds * 1000;
   const client = async () => {
-    while (launched < o.requests && Date.now() < deadline) {
+    while (launched < requests && Date.now() < deadline) {
       launched++;
       const prompt = Array.from({ length: o.promptWords }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
       const t0 = Date.now();
@@ -96,6 +96,10 @@ async function main() {
     const anyAdapter = (random) => files.names[Math.floor(random() * files.names.length)];
     const cases = [['(a) mixed-adapter batches', 'mixed', anyAdapter], ['(b) one adapter at a time', 'per-adapter', anyAdapter], ['(c) base alone', 'per-adapter', () => 'base']];
     const results = {};
+    // Unmeasured warm-up: the first server of the process pays for first-touch page faults on the
+    // weights, the allocator's first blocks and the thread pools' start, which would all land on
+    // case (a).
+    await runCase('warm-up', files, 'mixed', anyAdapter, o.clients);
     for (let round = 0; round < o.rounds; round++) {
       for (const [name, batching, pick] of cases) {
         try {
