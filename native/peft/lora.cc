@@ -120,12 +120,7 @@ at::Tensor LoraLinear::MixedBatchForward(const at::Tensor& x, AdapterRouting& ro
   // As PEFT's _check_forward_args: which rows a merged adapter should apply to is undefined.
   TORCH_CHECK(!merged(), "Cannot pass adapterNames when there are merged adapters: call unmerge() first");
   at::Tensor result = base_->Forward(x);
-  std::vector<AdapterGroup>& groups = routing.Groups(x.device());
-  if (auto gathered = GatheredDelta(x, groups)) {
-    result.index_add_(0, gathered->first, gathered->second.to(result.scalar_type()));
-    return result;
-  }
-  for (AdapterGroup& group : groups) {
+  for (AdapterGroup& group : routing.Groups(x.device())) {
     // "__base__" rows, and adapters that do not target this layer, get no LoRA delta (as PEFT).
     if (group.name == kBaseAdapter || !HasAdapter(group.name)) continue;
     if (static_cast<int64_t>(group.rows.size()) == x.size(0)) {
@@ -137,46 +132,6 @@ at::Tensor LoraLinear::MixedBatchForward(const at::Tensor& x, AdapterRouting& ro
     result.index_add_(0, group.index, delta.to(result.scalar_type()));
   }
   return result;
-}
-
-// Punica's BGMV (S-LoRA's batched LoRA kernels) in ATen: with three or more adapters in one batch,
-// every row's A and B are gathered from the stacked adapters and one batched matmul pair computes
-// all deltas, instead of a gather, a matmul pair and a scatter per adapter. At decoding, where a
-// row is one token, those per-adapter calls cost more than their arithmetic (bench/serve.js).
-// Needs adapters of one shape and no LoRA bias; mixed batches are inference only (refused in
-// training, as PEFT), so lora_dropout is the identity here.
-c10::optional<std::pair<at::Tensor, at::Tensor>> LoraLinear::GatheredDelta(const at::Tensor& x, const std::vector<AdapterGroup>& groups) {
-  if (training() || x.dim() < 2) return c10::nullopt;
-  std::vector<at::Tensor> as, bs;
-  std::vector<float> scales;
-  std::vector<int64_t> rows, which;
-  for (const AdapterGroup& group : groups) {
-    // "__base__" rows, and adapters that do not target this layer, get no LoRA delta (as PEFT).
-    if (group.name == kBaseAdapter || !HasAdapter(group.name)) continue;
-    ModulePtr a = Child("lora_A")->Child(group.name), b = Child("lora_B")->Child(group.name);
-    if (a->HasParam("bias") || b->HasParam("bias")) return c10::nullopt;
-    as.push_back(a->Param("weight"));
-    bs.push_back(b->Param("weight"));
-    if (!as.back().sizes().equals(as.front().sizes()) || !bs.back().sizes().equals(bs.front().sizes())) return c10::nullopt;
-    // float, as the scalar of LoraBranch's `* scaling` is applied to a float32 tensor.
-    scales.push_back(static_cast<float>(scaling_.at(group.name)));
-    for (int64_t row : group.rows) {
-      rows.push_back(row);
-      which.push_back(static_cast<int64_t>(as.size()) - 1);
-    }
-  }
-  if (as.size() < 3) return c10::nullopt;
-  const auto on = [&](at::Tensor t) { return t.to(x.device()); };
-  at::Tensor index = on(at::tensor(rows, at::kLong));
-  at::Tensor adapter = on(at::tensor(which, at::kLong));
-  at::Tensor xs = x.index_select(0, index);
-  at::Tensor flat = xs.reshape({xs.size(0), -1, xs.size(-1)});                                       // [n, tokens, in]
-  at::Tensor h = at::bmm(flat, at::stack(as).index_select(0, adapter).transpose(1, 2));              // [n, tokens, r]
-  at::Tensor delta = at::bmm(h, at::stack(bs).index_select(0, adapter).transpose(1, 2));             // [n, tokens, out]
-  delta = delta * on(at::tensor(scales)).index_select(0, adapter).view({-1, 1, 1}).to(delta.scalar_type());
-  std::vector<int64_t> shape = xs.sizes().vec();
-  shape.back() = delta.size(-1);
-  return std::make_pair(index, delta.reshape(shape));
 }
 
 std::vector<std::string> LoraLinear::AdapterNames() const {

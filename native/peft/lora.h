@@ -6,11 +6,9 @@
 
 #include <map>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "../nn/layers.h"
-#include "routing.h"
 
 namespace peft {
 
@@ -58,10 +56,6 @@ class LoraLinear : public UnaryModule {
   // PEFT's _mixed_batch_forward: each adapter's rows in one gathered matmul, added back in place.
   at::Tensor MixedBatchForward(const at::Tensor& x, AdapterRouting& routing);
   at::Tensor LoraBranch(const std::string& name, const at::Tensor& x);
-  // Many adapters in one batch: one gathered batched matmul pair (Punica's BGMV); empty when the
-  // adapters' shapes or options do not allow it.
-  // Returns the rows that have an adapter and their deltas.
-  c10::optional<std::pair<at::Tensor, at::Tensor>> GatheredDelta(const at::Tensor& x, const std::vector<AdapterGroup>& groups);
   std::shared_ptr<Linear> base_;
   std::map<std::string, double> scaling_;
   std::vector<std::string> active_{"default"};

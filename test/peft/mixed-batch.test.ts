@@ -68,7 +68,7 @@ describe('mixed-adapter batches on BERT sequence classification (LoRA layers + m
     expect(a.sub(b).abs().max().item()).toBeGreaterThan(1e-3);
   });
 
-  it('with four adapters of one shape in a layer (the gathered batched-matmul path) every row equals the row run alone, within 1e-5', async () => {
+  it('with four adapters targeting the same layers in one batch every row equals the row run alone, within 1e-5', async () => {
     const peft = await model();
     const config = () => new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 4, loraAlpha: 8, targetModules: ['query', 'value'] });
     peft.addAdapter('d', config());
