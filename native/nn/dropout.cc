@@ -1,7 +1,6 @@
 #include "dropout.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/core/DistributionsHelper.h>
 #include <ATen/core/MT19937RNGEngine.h>
 
 #include <algorithm>

@@ -6,9 +6,9 @@
 namespace peft {
 
 // F.dropout(x, p, train) with a one-byte mask: libtorch's CPU dropout keeps a float32 noise tensor
-// for backward; at::native_dropout (what CUDA uses) keeps a bool mask and draws the very same
-// Bernoulli numbers in the same order, so outputs and gradients are bitwise those of PyTorch's
-// CPU path at a quarter of the saved memory (~290 MB less for a bert-base 16x128 step).
+// for backward; this keeps a bool mask, as at::native_dropout does, drawn from the very same
+// Bernoulli numbers in the same order (dropout.cc), so outputs and gradients are bitwise those of
+// PyTorch's CPU path at a quarter of the saved memory (~290 MB less for a bert-base 16x128 step).
 at::Tensor DropoutFn(const at::Tensor& x, double p, bool train);
 
 }  // namespace peft
