@@ -10,6 +10,7 @@ import { inspectCommand } from './inspect';
 import { launchCommand } from './launch';
 import { mergeCommand } from './merge';
 import { predictCommand } from './predict';
+import { pretrainCommand } from './pretrain';
 import { serveCommand } from './serve';
 import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .description('Parameter-efficient fine-tuning (LoRA) of language models on libtorch')
     .showSuggestionAfterError(true)
     .enablePositionalOptions();  // launch passes everything after its command through
-  for (const cmd of [trainCommand(), evalCommand(), predictCommand(), generateCommand(), serveCommand(), mergeCommand(), inspectCommand(), sweepCommand(), launchCommand(), demoCommand()]) {
+  for (const cmd of [trainCommand(), evalCommand(), predictCommand(), generateCommand(), serveCommand(), mergeCommand(), inspectCommand(), sweepCommand(), pretrainCommand(), launchCommand(), demoCommand()]) {
     program.addCommand(cmd);
   }
   // Commander's own messages (unknown option, missing value) become the one-line error below.

@@ -3,6 +3,8 @@
 // generate, merge, inspect).
 export { fineTune, summaryRows, peakRssBytes } from './run';
 export type { FineTuneSpec, FineTuneResult, FineTuneHooks } from './run';
+export { runPretrain, pretrainFiles, pretrainSummaryRows } from './pretrain';
+export type { PretrainSpec, PretrainRunResult } from './pretrain';
 export { runSweep, sweepRuns } from './sweep';
 export type { SweepSpec, SweepRun, SweepResult } from './sweep';
 export { applyMethod, parseMethod, unfreezeTop, trainableLine } from './methods';

@@ -18,6 +18,7 @@ import type { TrainerCallback } from './callbacks';
 import { dataCollatorForLanguageModeling } from './collator';
 import { perplexity } from './metrics';
 import { dataCollatorForMaskedLM, type MaskingTokenizer } from './mlm-collator';
+import type { LogEntry } from './state';
 import { Trainer, type TrainOutput } from './trainer';
 import { TrainingArguments, type TrainingArgumentsOptions } from './training-args';
 
@@ -57,7 +58,10 @@ export interface PretrainResult {
   perplexity: number;
   trainTokens: number;
   evalTokens: number;
-  saveDir: string;
+  /** Where the model was saved; null when the run was interrupted (its checkpoint is in outputDir). */
+  saveDir: string | null;
+  /** The Trainer's log history (every logged entry), for reports. */
+  history: LogEntry[];
 }
 
 const KEYS = ['family', 'config', 'tokenizer', 'trainFiles', 'evalFiles', 'blockSize', 'args', 'saveDir', 'saveFloat16', 'mlmProbability', 'wholeWordMask', 'resume', 'cache', 'callbacks'] as const;
@@ -93,12 +97,15 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const trainer = new Trainer({ model, args, trainDataset: train, evalDataset: evalSet.length > 0 ? evalSet : undefined, dataCollator, callbacks: o.callbacks });
   const resume = (o.resume ?? true) && fs.existsSync(args.outputDir) && fs.readdirSync(args.outputDir).some((d) => /^checkpoint-\d+$/.test(d));
   const result = await trainer.train({ resumeFromCheckpoint: resume || undefined });
+  const tokens = (rows: Example[]) => rows.length * blockSize;
+  const history = trainer.state.logHistory;
+  // Interrupted (SIGINT): the checkpoint is the record; a model folder would pass for a finished one.
+  if (result.status !== 'completed') return { model, train: result, evalLoss: NaN, perplexity: NaN, trainTokens: tokens(train), evalTokens: tokens(evalSet), saveDir: null, history };
   const evalLoss = evalSet.length > 0 ? (await trainer.evaluate()).eval_loss : NaN;
   const saveDir = o.saveDir ?? path.join(args.outputDir, 'model');
   if (o.saveFloat16) model.to('float16');
   await model.savePretrained(saveDir);
   if (o.saveFloat16) model.to('float32');
   copyTokenizer(o.tokenizer, saveDir);
-  const tokens = (rows: Example[]) => rows.length * blockSize;
-  return { model, train: result, evalLoss, perplexity: perplexity(evalLoss), trainTokens: tokens(train), evalTokens: tokens(evalSet), saveDir };
+  return { model, train: result, evalLoss, perplexity: perplexity(evalLoss), trainTokens: tokens(train), evalTokens: tokens(evalSet), saveDir, history };
 }
