@@ -8,4 +8,6 @@ export { lossChart, downsample } from './terminal';
 export { sweepMarkdown, sweepCsv, metricColumns } from './sweep-table';
 export type { SweepRow } from './sweep-table';
 export { sweepSvg, niceTicks } from './sweep-plot';
+export { barSvg } from './bar-plot';
+export type { Bar } from './bar-plot';
 export { formatBytes, formatSeconds, formatCount, formatMetric } from './format';

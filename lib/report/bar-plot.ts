@@ -1,0 +1,43 @@
+// A bar chart as a standalone SVG, for comparisons that have no x axis of their own (the
+// experiments' questions: which layers, which targets, which seed-averaged method): one bar per
+// row with its value written above it, and an error bar when a spread is given. Hand-written like
+// sweep-plot.ts, for the same reason: a few dozen lines of SVG need no charting library.
+import { niceTicks } from './sweep-plot';
+
+export interface Bar {
+  label: string;
+  value: number;
+  /** Half-width of the error bar (e.g. a standard deviation over seeds); omitted: none. */
+  spread?: number;
+}
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** Bars from zero (or from the smallest tick below every value when `fromZero` is false). */
+export function barSvg(bars: readonly Bar[], o: { title: string; yLabel: string; fromZero?: boolean; width?: number; height?: number; digits?: number }): string {
+  const [W, H] = [o.width ?? Math.max(360, 90 * bars.length + 100), o.height ?? 360];
+  const pad = { l: 64, r: 16, t: 36, b: 64 };
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`;
+  const title = `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`;
+  const shown = bars.filter((b) => Number.isFinite(b.value));
+  if (shown.length === 0) return `${head}<rect width="${W}" height="${H}" fill="white"/>${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no values</text></svg>\n`;
+  const tops = shown.map((b) => b.value + (b.spread ?? 0));
+  const lows = shown.map((b) => b.value - (b.spread ?? 0));
+  const ticks = niceTicks(o.fromZero === false ? Math.min(...lows) : Math.min(0, ...lows), Math.max(...tops));
+  const [y0, y1] = [Math.min(ticks[0], ...lows), Math.max(ticks[ticks.length - 1], ...tops)];
+  const sy = (v: number) => H - pad.b - ((v - y0) / (y1 - y0 || 1)) * (H - pad.t - pad.b);
+  const slot = (W - pad.l - pad.r) / bars.length;
+  const grid = ticks.map((v) => `<line x1="${pad.l}" y1="${sy(v)}" x2="${W - pad.r}" y2="${sy(v)}" stroke="#ddd"/><text x="${pad.l - 6}" y="${sy(v) + 4}" text-anchor="end">${v.toPrecision(3)}</text>`);
+  const marks = bars.map((b, i) => {
+    const cx = pad.l + slot * (i + 0.5);
+    const label = `<text x="${cx.toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${esc(b.label)}</text>`;
+    if (!Number.isFinite(b.value)) return `<g class="bar" data-label="${esc(b.label)}">${label}</g>`;
+    const [top, base] = [sy(b.value), sy(Math.max(y0, Math.min(0, y1)))];
+    const rect = `<rect x="${(cx - slot * 0.3).toFixed(1)}" y="${Math.min(top, base).toFixed(1)}" width="${(slot * 0.6).toFixed(1)}" height="${Math.abs(base - top).toFixed(1)}" fill="#1f77b4"/>`;
+    const err = b.spread ? `<line x1="${cx.toFixed(1)}" y1="${sy(b.value - b.spread).toFixed(1)}" x2="${cx.toFixed(1)}" y2="${sy(b.value + b.spread).toFixed(1)}" stroke="#333" stroke-width="2"/>` : '';
+    const text = `<text x="${cx.toFixed(1)}" y="${(sy(b.value + (b.spread ?? 0)) - 6).toFixed(1)}" text-anchor="middle">${b.value.toFixed(o.digits ?? 4)}</text>`;
+    return `<g class="bar" data-label="${esc(b.label)}" data-value="${b.value}">${rect}${err}${text}${label}</g>`;
+  });
+  const axis = `<text transform="translate(16 ${(pad.t + H - pad.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`;
+  return `${head}<rect width="${W}" height="${H}" fill="white"/>${title}${grid.join('')}${axis}${marks.join('')}</svg>\n`;
+}
