@@ -90,8 +90,8 @@ const PEFT_ONLY: Record<string, unknown> = {
   use_dora: false,
 };
 
-const isOff = (v: unknown) => v === undefined || v === null || v === false ||
-  (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+// Empty lists count through Object.keys too ([] has no keys).
+const isOff = (v: unknown) => v === undefined || v === null || v === false || (typeof v === 'object' && Object.keys(v as object).length === 0);
 
 /**
  * LoraConfig fields of current PEFT (0.19) that change what an adapter computes or how it is

@@ -19,6 +19,22 @@ function newestCheckpoint(runDir) {
   return last;
 }
 
+/**
+ * The finished run's final model (run.js saves it to final/ with pretraining.json) or, while
+ * pre-training goes on, the newest checkpoint; with the trainer state the card is made from.
+ */
+function source(name) {
+  const base = path.join(ROOT, '.cache/pretrain', name);
+  const summary = path.join(base, 'final/pretraining.json');
+  if (fs.existsSync(summary) && JSON.parse(fs.readFileSync(summary, 'utf8')).status === 'completed') {
+    const { steps } = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    const log = fs.readFileSync(path.join(base, 'run/log.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    return { dir: path.join(base, 'final'), state: { global_step: steps, max_steps: steps, log_history: log } };
+  }
+  const checkpoint = newestCheckpoint(path.join(base, 'run'));
+  return { dir: checkpoint, state: JSON.parse(fs.readFileSync(path.join(checkpoint, 'trainer_state.json'), 'utf8')) };
+}
+
 async function heldOutLoss(model, preset, tokenizer, evalFiles) {
   const blocks = await torch.loadTextBlocks({ tokenizer, files: evalFiles, blockSize: preset.blockSize, cache: path.join(ROOT, '.cache/pretrain/tokenized') });
   const collator = preset.family === 'bert' ? torch.dataCollatorForMaskedLM({ tokenizer }) : torch.dataCollatorForLanguageModeling({ padTokenId: tokenizer.padTokenId });
@@ -65,9 +81,7 @@ async function main() {
   const name = process.argv[2];
   const preset = PRESETS[name];
   if (!preset) throw new Error(`usage: export.js <${Object.keys(PRESETS).join('|')}>`);
-  const runDir = path.join(ROOT, '.cache/pretrain', name, 'run');
-  const checkpoint = newestCheckpoint(runDir);
-  const state = JSON.parse(fs.readFileSync(path.join(checkpoint, 'trainer_state.json'), 'utf8'));
+  const { dir: checkpoint, state } = source(name);
   const cls = preset.family === 'bert' ? torch.BertForMaskedLM : torch.OPTForCausalLM;
   const model = await cls.fromPretrained(checkpoint, { warn: false });
   const tokenizer = await torch.AutoTokenizer.fromPretrained(preset.tokenizer);

@@ -9,6 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { LoraConfig } from '../../lib/peft/config';
 
 describe('LoraConfig ranges', () => {
+  it("taskType: PEFT's task names and null pass; any other string is refused with the list", () => {
+    expect(new LoraConfig({ taskType: 'CAUSAL_LM' }).taskType).toBe('CAUSAL_LM');
+    expect(new LoraConfig({ taskType: null }).taskType).toBe(null);
+    expect(() => new LoraConfig({ taskType: 'causal_lm' as never })).toThrow('LoraConfig.taskType: expected one of SEQ_CLS, SEQ_2_SEQ_LM, CAUSAL_LM, TOKEN_CLS, QUESTION_ANS, FEATURE_EXTRACTION, received "causal_lm"');
+  });
   it('r: 1 is the smallest rank, 0 is refused', () => {
     expect(new LoraConfig({ r: 1 }).r).toBe(1);
     expect(() => new LoraConfig({ r: 0 })).toThrow('LoraConfig.r: expected a positive integer, received 0');
