@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 // The write-up's open question (3): inference latency with a LoRA adapter kept separate (unmerged)
-// against merged into the weights, and what switching adapters costs — on node-peft's own mini-opt
-// (models/mini-opt) with two LoRA adapters (r=8, q_proj and v_proj, non-zero B). The base model
-// alone is the baseline of the same run; medians of 15 rounds, variants timed in turn.
+// against merged into the weights, and what switching adapters costs — on node-peft's own models
+// (models/mini-bert-cased: sequence classification; models/mini-opt: causal LM) with LoRA r=8 on
+// query/value (q_proj/v_proj), B non-zero. The baseline is a second, plain copy of the base model
+// in the same process. Base, separate and merged are timed in turn, in a rotating order
+// (merging and unmerging is not timed), 93 times each; medians, robust to this machine's slow
+// spells of several times the usual latency.
 // Run after `npm run build`: node bench/adapter-latency.js [--threads N] [--write]
 // (--write also writes results/questions/latency.{md,csv,svg}).
 const fs = require('fs');
@@ -11,89 +14,102 @@ const os = require('os');
 const path = require('path');
 const { torch, header } = require('./common');
 
-const ROUNDS = 15;
+const ROUNDS = 31;
 const ROOT = path.resolve(__dirname, '..');
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-async function median(fn) {
+async function timed(fn) {
+  const start = process.hrtime.bigint();
   await fn();
-  const times = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e9);
-  }
-  return times.sort((a, b) => a - b)[ROUNDS >> 1];
+  return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-const lora = () => new torch.LoraConfig({ taskType: torch.TaskType.CAUSAL_LM, r: 8, loraAlpha: 16, targetModules: ['q_proj', 'v_proj'], initLoraWeights: false });
+/**
+ * { base, separate, merged } median seconds of `call(model)`. The three are interleaved and their
+ * order rotates each round: whichever runs first after another model's weights pays for a cold
+ * cache, so a fixed order would favour the later ones.
+ */
+async function compare(base, peft, call) {
+  const t = { base: [], separate: [], merged: [] };
+  const run = {
+    base: () => timed(() => call(base)),
+    separate: () => timed(() => call(peft)),
+    merged: async () => { peft.merge(); const s = await timed(() => call(peft)); peft.unmerge(); return s; },
+  };
+  const kinds = Object.keys(run);
+  for (let r = -1; r < 3 * ROUNDS; r++) {  // round -1 warms up
+    const order = kinds.map((_, i) => kinds[(i + Math.max(r, 0)) % kinds.length]);
+    for (const k of order) {
+      const s = await run[k]();
+      if (r >= 0) t[k].push(s);
+    }
+  }
+  return { base: median(t.base), separate: median(t.separate), merged: median(t.merged) };
+}
 
-async function latencies(peft, ids, prompt) {
-  const forward = () => peft.forward({ inputIds: ids }).then((o) => o.logits.dispose());
-  const generate = () => peft.generate(prompt, { maxNewTokens: 32, doSample: false }).then((t) => t.dispose());
-  const out = {};
-  out.forward = await median(forward);
-  out.generate = await median(generate);
-  return out;
+async function adapted(cls, dir, config, options) {
+  const base = (await cls.fromPretrained(dir, options)).eval();
+  const peft = torch.getPeftModel(await cls.fromPretrained(dir, options), config(), 'a');
+  peft.addAdapter('b', config());
+  peft.setAdapter('a');
+  return { base, peft: peft.eval() };
+}
+
+async function switching(peft) {
+  let which = 'a';
+  const flip = () => { which = which === 'a' ? 'b' : 'a'; return which; };
+  const separate = [];
+  const merged = [];
+  for (let r = 0; r < ROUNDS; r++) separate.push(await timed(() => peft.setAdapter(flip())));
+  peft.merge();
+  for (let r = 0; r < ROUNDS; r++) merged.push(await timed(() => { const next = flip(); peft.unmerge(); peft.setAdapter(next); peft.merge(); }));
+  peft.unmerge();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adapter-latency-'));
+  await peft.savePretrained(dir, { selectedAdapters: ['a'] });  // PEFT's layout: a non-default adapter in dir/<name>
+  const load = [];
+  for (let r = 0; r < ROUNDS; r++) load.push(await timed(async () => { await peft.loadAdapter(path.join(dir, 'a'), `l${r}`); peft.deleteAdapter(`l${r}`); }));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { separate: median(separate), merged: median(merged), load: median(load) };
 }
 
 async function main() {
   const t = process.argv.indexOf('--threads');
   if (t > 0) torch.setNumThreads(Number(process.argv[t + 1]));
-  header('Adapter latency: mini-opt (models/mini-opt), LoRA r=8 on q_proj/v_proj, eval, greedy');
-  const model = (await torch.OPTForCausalLM.fromPretrained(path.join(ROOT, 'models/mini-opt'))).eval();
+  header('Adapter latency: node-peft\'s mini models, LoRA r=8 on query/value, eval; base = a plain copy of the model');
   torch.manualSeed(0);
-  const ids = torch.randint(4, 50000, [8, 128]);
+  const lora = (taskType, targetModules) => () => new torch.LoraConfig({ taskType, r: 8, loraAlpha: 16, targetModules, initLoraWeights: false });
+  const bert = await adapted(torch.BertForSequenceClassification, path.join(ROOT, 'models/mini-bert-cased'), lora(torch.TaskType.SEQ_CLS, ['query', 'value']), { numLabels: 3, warn: false });
+  const opt = await adapted(torch.OPTForCausalLM, path.join(ROOT, 'models/mini-opt'), lora(torch.TaskType.CAUSAL_LM, ['q_proj', 'v_proj']));
+  const tweets = torch.randint(1000, 28000, [32, 64]);
+  const blocks = torch.randint(4, 50000, [8, 128]);
   const prompt = torch.randint(4, 50000, [1, 16]);
-  const base = await latencies(model, ids, prompt);
-  const peft = torch.getPeftModel(model, lora(), 'a');
-  peft.addAdapter('b', lora());
-  peft.eval();
-  peft.setAdapter('a');
-  const separate = await latencies(peft, ids, prompt);
-  peft.merge();
-  const merged = await latencies(peft, ids, prompt);
-  // Switching: unmerged, a switch is setAdapter; merged, it is unmerge + setAdapter + merge.
-  let which = 'a';
-  const flip = () => { which = which === 'a' ? 'b' : 'a'; };
-  const switchMerged = await median(async () => { flip(); peft.unmerge(); peft.setAdapter(which); peft.merge(); });
-  peft.unmerge();
-  const switchSeparate = await median(async () => { flip(); peft.setAdapter(which); });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adapter-latency-'));
-  peft.setAdapter('a');
-  await peft.savePretrained(dir, { selectedAdapters: ['a'] });  // PEFT's layout: a non-default adapter in dir/<name>
-  let n = 0;
-  const load = await median(async () => { const name = `l${n++}`; await peft.loadAdapter(path.join(dir, 'a'), name); peft.deleteAdapter(name); });
-  fs.rmSync(dir, { recursive: true, force: true });
-
   const rows = [
-    ['base model (no adapter)', base.forward, base.generate],
-    ['adapter kept separate', separate.forward, separate.generate],
-    ['adapter merged', merged.forward, merged.generate],
+    ['mini-bert-cased: classify 32 × 64 tokens', await compare(bert.base, bert.peft, (m) => m.forward({ inputIds: tweets }).then((o) => o.logits.dispose()))],
+    ['mini-opt: forward 8 × 128 tokens', await compare(opt.base, opt.peft, (m) => m.forward({ inputIds: blocks }).then((o) => o.logits.dispose()))],
+    ['mini-opt: generate 32 tokens, batch 1', await compare(opt.base, opt.peft, (m) => m.generate(prompt, { maxNewTokens: 32, doSample: false }).then((x) => x.dispose()))],
   ];
+  const sw = await switching(opt.peft);
   const ms = (s) => (s * 1000).toFixed(s < 0.01 ? 3 : 1);
-  console.log('\n| | forward 8×128 | × base | generate 1×16 + 32 tokens | × base |');
-  for (const [name, f, g] of rows) console.log(`| ${name} | ${ms(f)} ms | ${(f / base.forward).toFixed(3)} | ${ms(g)} ms | ${(g / base.generate).toFixed(3)} |`);
-  console.log(`switch adapters, kept separate (setAdapter): ${ms(switchSeparate)} ms`);
-  console.log(`switch adapters, merged (unmerge + setAdapter + merge): ${ms(switchMerged)} ms (${(switchMerged / base.forward).toFixed(2)} forwards of 8×128)`);
-  console.log(`load an adapter from disk (loadAdapter, r=8): ${ms(load)} ms`);
-  if (process.argv.includes('--write')) write(rows, base, { switchSeparate, switchMerged, load });
+  const lines = [
+    `Medians of ${3 * ROUNDS} interleaved calls each (rotating order), ${torch.getNumThreads()} threads, \`node bench/adapter-latency.js --write\`.`, '',
+    '| workload | base model | adapter kept separate | × base | adapter merged | × base |', '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(([name, r]) => `| ${name} | ${ms(r.base)} ms | ${ms(r.separate)} ms | ${(r.separate / r.base).toFixed(3)} | ${ms(r.merged)} ms | ${(r.merged / r.base).toFixed(3)} |`), '',
+    '| switching adapters (mini-opt, r=8) | time |', '| --- | ---: |',
+    `| kept separate: setAdapter | ${ms(sw.separate)} ms |`, `| merged: unmerge + setAdapter + merge | ${ms(sw.merged)} ms |`, `| loadAdapter from disk (then deleteAdapter) | ${ms(sw.load)} ms |`,
+  ];
+  console.log(`\n${lines.slice(2).join('\n')}`);
+  if (process.argv.includes('--write')) write(lines, rows, sw);
 }
 
-function write(rows, base, s) {
+function write(lines, rows, sw) {
   const dir = path.join(ROOT, 'results/questions');
   fs.mkdirSync(dir, { recursive: true });
-  const ms = (x) => (x * 1000).toFixed(x < 0.01 ? 3 : 1);
-  const md = [
-    `Medians of ${ROUNDS} rounds, ${torch.getNumThreads()} threads, \`node bench/adapter-latency.js --write\`.`, '',
-    '| mini-opt | forward 8×128 tokens | × base | generate 32 tokens (batch 1) | × base |', '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(([name, f, g]) => `| ${name} | ${ms(f)} ms | ${(f / base.forward).toFixed(3)} | ${ms(g)} ms | ${(g / base.generate).toFixed(3)} |`), '',
-    '| switching | time |', '| --- | ---: |',
-    `| kept separate: setAdapter | ${ms(s.switchSeparate)} ms |`, `| merged: unmerge + setAdapter + merge | ${ms(s.switchMerged)} ms |`, `| loadAdapter from disk (r=8, 2 targets × 4 layers) | ${ms(s.load)} ms |`,
-  ].join('\n');
-  const csv = ['variant,forward_seconds,generate_seconds', ...rows.map(([n, f, g]) => `"${n}",${f},${g}`), `"switch, separate",${s.switchSeparate},`, `"switch, merged",${s.switchMerged},`, `"load adapter",${s.load},`].join('\n');
-  fs.writeFileSync(path.join(dir, 'latency.md'), `${md}\n`);
+  const csv = ['workload,base_seconds,separate_seconds,merged_seconds', ...rows.map(([n, r]) => `"${n}",${r.base},${r.separate},${r.merged}`),
+    `"switch kept separate",,${sw.separate},`, `"switch merged",,,${sw.merged}`, `"load adapter",,${sw.load},`].join('\n');
+  const bars = rows.flatMap(([name, r]) => [['base', r.base], ['separate', r.separate], ['merged', r.merged]].map(([k, v]) => ({ label: `${name.split(':')[0]} ${k}`, value: v / r.base })));
+  fs.writeFileSync(path.join(dir, 'latency.md'), `${lines.join('\n')}\n`);
   fs.writeFileSync(path.join(dir, 'latency.csv'), `${csv}\n`);
-  fs.writeFileSync(path.join(dir, 'latency.svg'), torch.barSvg(rows.map(([name, , g]) => ({ label: name.replace(' (no adapter)', ''), value: g * 1000 })), { title: 'mini-opt: generate 32 tokens (batch 1)', yLabel: 'milliseconds', digits: 1, width: 520 }));
+  fs.writeFileSync(path.join(dir, 'latency.svg'), torch.barSvg(bars.filter((b) => !b.label.endsWith(' base')), { title: 'Latency with the adapter kept separate or merged, relative to the base model', yLabel: '× base model (median)', digits: 3, width: 760 }));
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
