@@ -20,4 +20,7 @@ export class BertForMaskedLM extends PreTrainedModel {
   static readonly family = 'bert' as const;
   static readonly head = 'mlm';
   static readonly basePrefix = 'bert';
+  // transformers' BertForMaskedLM._keys_to_ignore_on_load_unexpected: BERT checkpoints carry a
+  // pooler (bert-base-cased's from NSP, node-peft's mini models' untrained one) the MLM head never uses.
+  static readonly keysToIgnoreOnLoadUnexpected = [/pooler/];
 }

@@ -89,6 +89,8 @@ export type ModelClass<M extends PreTrainedModel> = {
   readonly family: 'bert' | 'opt';
   readonly head: string;
   readonly basePrefix: string;
+  /** transformers' _keys_to_ignore_on_load_unexpected: checkpoint keys this class drops without a word. */
+  readonly keysToIgnoreOnLoadUnexpected?: readonly RegExp[];
 };
 
 export abstract class PreTrainedModel extends Module {
@@ -224,7 +226,9 @@ export async function fromPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const mmap = o.mmap === undefined ? false : expectBool('mmap', o.mmap);
   const handle = native.createModel(cls.family, cls.head, config.nativeFields(), dtype, device);
   const model = new cls(handle, config);
-  model.loadingInfo = await loadWeights(model, cls.basePrefix, dir, { mmap, ignoreMismatched: o.ignoreMismatchedSizes ?? false, std: initStd(config) });
+  const info = await loadWeights(model, cls.basePrefix, dir, { mmap, ignoreMismatched: o.ignoreMismatchedSizes ?? false, std: initStd(config) });
+  const ignored = cls.keysToIgnoreOnLoadUnexpected ?? [];
+  model.loadingInfo = { ...info, unexpectedKeys: info.unexpectedKeys.filter((k) => !ignored.some((re) => re.test(k))) };
   model.requiresGrad_(true);
   model.nameOrPath = dirOrId;
   model.eval();  // as transformers' from_pretrained: dropout off until train() is called

@@ -23,4 +23,5 @@ export {
 export type { EvalPrediction, Average, ZeroDivision, Prf, PrfOptions } from './metrics';
 export { pyRound } from './pyround';
 export { pretrain } from './pretrain';
+export { addBertPooler } from './bert-pooler';
 export type { PretrainOptions, PretrainResult } from './pretrain';

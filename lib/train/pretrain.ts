@@ -6,6 +6,7 @@
 import fs from 'fs';
 import path from 'path';
 import { loadTextBlocks } from '../data/text-blocks';
+import { addBertPooler } from './bert-pooler';
 import type { Example } from '../data/types';
 import { BertForMaskedLM } from '../models/bert';
 import { BertConfig, OPTConfig, type ConfigDict } from '../models/config';
@@ -107,5 +108,6 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   await model.savePretrained(saveDir);
   if (o.saveFloat16) model.to('float32');
   copyTokenizer(o.tokenizer, saveDir);
+  if (family === 'bert') await addBertPooler(saveDir, { hiddenSize: model.config.get('hidden_size') as number, initializerRange: model.config.get('initializer_range') as number, seed: o.args.seed ?? 42 });
   return { model, train: result, evalLoss, perplexity: perplexity(evalLoss), trainTokens: tokens(train), evalTokens: tokens(evalSet), saveDir, history };
 }

@@ -92,6 +92,8 @@ async function main() {
   model.to('float16');
   await model.savePretrained(out);
   for (const f of fs.readdirSync(preset.tokenizer)) if (f !== 'config.json') fs.copyFileSync(path.join(preset.tokenizer, f), path.join(out, f));
+  // BertForMaskedLM has no pooler; a classifier loaded from the folder needs the same one every time (lib/train/bert-pooler.ts).
+  if (preset.family === 'bert') await torch.addBertPooler(out, { hiddenSize: preset.config.hidden_size, seed: 42 });
   const losses = state.log_history.filter((e) => 'loss' in e);
   const info = {
     final: state.global_step >= state.max_steps, steps: state.global_step, maxSteps: state.max_steps, evalLoss: loss, evalTokens: tokens, trainTokens,

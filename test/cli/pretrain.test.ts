@@ -6,7 +6,7 @@ import * as path from 'path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoTokenizer, BertForMaskedLM, OPTForCausalLM } from '../../lib';
 import { readSafetensorsHeader } from '../../lib/io';
-import { BERT_VOCAB, PLATO, readJsonl, runCli, startCli, tempDir, waitFor, writeOptTokenizer } from './helpers';
+import { BERT_VOCAB, PLATO, readJsonl, runCli, startCli, tempDir, TWEETEVAL, waitFor, writeOptTokenizer } from './helpers';
 
 /** Crito and the first lines of the Apology: a few hundred blocks of training text, a few held out. */
 function platoSlice(): string {
@@ -59,11 +59,26 @@ describe('pretrain --family bert', () => {
     expect(keys.filter((k) => k.includes('encoder.layer.1.'))).toEqual([]);
     const config = JSON.parse(fs.readFileSync(path.join(bertOut, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ model_type: 'bert', architectures: ['BertForMaskedLM'], hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, vocab_size: 28996 });
+    expect(keys).toContain('bert.pooler.dense.weight');  // untrained but fixed: see the next test
     const model = await BertForMaskedLM.fromPretrained(bertOut);
     expect(model.loadingInfo.missingKeys).toEqual([]);
+    expect(model.loadingInfo.unexpectedKeys).toEqual([]);  // transformers' BertForMaskedLM ignores "pooler" keys
     const tokenizer = await AutoTokenizer.fromPretrained(bertOut);
     expect(tokenizer.length).toBe(28996);
   });
+
+  it('a LoRA classifier trained on the pre-trained folder evaluates the same in a new process (the pooler is in the folder, not redrawn at each load)', async () => {
+    const out = path.join(tempDir(), 'cls');
+    const train = await runCli([
+      'train', '--model', bertOut, '--data-dir', TWEETEVAL, '--train-split', 'test', '--eval-split', 'val', '--max-train-samples', '64', '--max-eval-samples', '64',
+      '--max-length', '32', '--method', 'lora', '--r', '4', '--lr', '1e-2', '--max-steps', '4', '--batch-size', '16', '--threads', '2', '--output-dir', out, '--quiet',
+    ]);
+    expect(train.code, train.stderr).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    const ev = await runCli(['eval', '--adapter', out, '--data-dir', TWEETEVAL, '--eval-split', 'val', '--max-eval-samples', '64', '--max-length', '32', '--json']);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(Math.abs(JSON.parse(ev.stdout).eval_loss - summary.metrics.eval_loss)).toBeLessThan(1e-5);
+  }, 120_000);
 
   it('refuses to start over a folder with checkpoints without --resume or --overwrite, and --resume continues to the new --max-steps', async () => {
     const args = ['pretrain', '--family', 'bert', '--tokenizer', BERT_VOCAB, '--data-dir', data, '--hold-out', '1656.txt', ...shape, '--lr', '3e-3', '--batch-size', '16', '--save-steps', '20', '--threads', '2', '--output-dir', bertOut, '--quiet'];
