@@ -23,6 +23,8 @@ async function randomInit() {
   const config = JSON.parse(fs.readFileSync(path.join(MODELS.bert, 'config.json'), 'utf8'));
   const model = torch.BertForMaskedLM.fromConfig(new torch.BertConfig(config));
   await model.savePretrained(RANDOM_BERT);
+  // A fixed pooler, as the pre-trained folder has (lib/train/bert-pooler.ts): the baseline differs only in being untrained.
+  await torch.addBertPooler(RANDOM_BERT, { hiddenSize: config.hidden_size, seed: 42 });
   for (const f of ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) fs.copyFileSync(path.join(MODELS.bert, f), path.join(RANDOM_BERT, f));
 }
 
