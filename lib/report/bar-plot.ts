@@ -2,6 +2,7 @@
 // experiments' questions: which layers, which targets, which seed-averaged method): one bar per
 // row with its value written above it, and an error bar when a spread is given. Hand-written like
 // sweep-plot.ts, for the same reason: a few dozen lines of SVG need no charting library.
+import { escapeXml as esc } from './format';
 import { niceTicks } from './sweep-plot';
 
 export interface Bar {
@@ -10,8 +11,6 @@ export interface Bar {
   /** Half-width of the error bar (e.g. a standard deviation over seeds); omitted: none. */
   spread?: number;
 }
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** Bars from zero (or from the smallest tick below every value when `fromZero` is false). */
 export function barSvg(bars: readonly Bar[], o: { title: string; yLabel: string; fromZero?: boolean; width?: number; height?: number; digits?: number }): string {

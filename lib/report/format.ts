@@ -1,4 +1,8 @@
-// Numbers as people read them in summaries and tables: sizes in KiB/MiB/GiB, durations, counts.
+// Numbers as people read them in summaries and tables: sizes in KiB/MiB/GiB, durations, counts;
+// and text escaped for the HTML report and the SVG plots.
+
+/** Text safe inside HTML/SVG elements and double-quoted attributes. */
+export const escapeXml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '-';

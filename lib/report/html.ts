@@ -2,6 +2,7 @@
 // JSON) with the training loss, the learning rate and the evaluation metrics over the steps, and
 // the run's summary. It opens offline, from a file, in any browser.
 import fs from 'fs';
+import { escapeXml } from './format';
 import { evalSeries, learningRateSeries, lossSeries, type LogEntry, type Series } from './history';
 
 export interface ChartData {
@@ -42,7 +43,6 @@ export function reportCharts(history: readonly LogEntry[]): ChartData[] {
   return charts.filter((c) => c.steps.length > 0);
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 // Reading uPlot from its package keeps the page offline: nothing is fetched when it opens.
 function uplotAssets(): { js: string; css: string } {
@@ -94,12 +94,12 @@ export function renderReportHtml(input: ReportInput): string {
   const charts = reportCharts(input.history);
   // JSON inside <script>: "<" escaped so no value can close the element.
   const json = JSON.stringify({ title: input.title, charts, history: input.history }).replace(/</g, '\\u003c');
-  const rows = (input.summary ?? []).map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('');
+  const rows = (input.summary ?? []).map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`).join('');
   const { js, css } = uplotAssets();
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(input.title)}</title>
 <style>${css}${PAGE_STYLE}</style></head>
-<body><h1>${escapeHtml(input.title)}</h1>
+<body><h1>${escapeXml(input.title)}</h1>
 ${rows ? `<table>${rows}</table>` : ''}
 <div id="charts">${charts.length === 0 ? '<p class="empty">Nothing was logged: set loggingSteps / --logging-steps below the number of steps.</p>' : ''}</div>
 <script type="application/json" id="report-data">${json}</script>

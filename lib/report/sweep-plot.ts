@@ -2,9 +2,8 @@
 // trainable parameters on a log axis — LoRA ranks joined by a line, full and top-N fine-tuning
 // as separate points — so the trade-off of the table shows at a glance. Written by hand: a few
 // dozen lines of SVG need no charting library (and no browser to render them).
+import { escapeXml as esc } from './format';
 import { metricColumns, type SweepRow } from './sweep-table';
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** About five round tick values covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
