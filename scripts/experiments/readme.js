@@ -47,7 +47,7 @@ ${table('tweeteval/seeds.md')}
 
 ## Plato, mini-opt
 
-LoRA on the ${'14'} dialogues mini-opt did not see in pre-training, the Apology held out; a third of
+LoRA on the 14 dialogues mini-opt did not see in pre-training, the Apology held out; a third of
 an epoch of 128-token blocks, batch 16, learning rate 2e-4 (full) and 2e-3 (LoRA, alpha 16, dropout
 0.05, q_proj and v_proj), seed 42. Eval loss and perplexity on the Apology. ${platoBase(plato)}
 

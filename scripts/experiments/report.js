@@ -13,14 +13,14 @@ const { ROOT, MODELS, WORK, SEEDS } = require('./plan');
 
 const RESULTS = path.join(ROOT, 'results');
 
-/** The finished run `run` of the sweep folder `sweep` as a table row, or null. */
+/** The finished run `run` of the sweep folder `sweep` as a table row (under another method label, as a point of its own, when given), or null. */
 function row(sweep, run, method) {
   const file = path.join(WORK, sweep, run, 'summary.json');
   if (!fs.existsSync(file)) return null;
   const s = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (s.status !== 'completed') return null;
   const r = toRow(run, s);
-  return method === undefined ? r : { ...r, method, r: method.startsWith('lora') && !method.includes('random') ? r.r : null };
+  return method === undefined ? r : { ...r, method, r: null };
 }
 
 const rows = (list) => list.filter((r) => r !== null);
@@ -39,7 +39,6 @@ function tweeteval() {
   const random = [row('tweeteval/random-init-seed-42', 'full', 'full, random init'), row('tweeteval/random-init-seed-42', 'lora-r8', 'lora r=8, random init')];
   const all = rows([...runs, ...random]);
   write('tweeteval', 'sweep', { md: sweepMarkdown(all), csv: sweepCsv(all), svg: sweepSvg(all) });
-  return all;
 }
 
 /** Mean and standard deviation over the seeds of the headline rows. */
@@ -60,7 +59,6 @@ function seeds() {
   const csv = ['method,seeds,precision_mean,precision_sd,f1_mean,f1_sd', ...stats.map((s) => [JSON.stringify(s.label), s.n, s.precision, s.precisionSd, s.f1, s.f1Sd].join(','))].join('\n');
   const svg = barSvg(stats.map((s) => ({ label: s.label, value: s.f1, ...(Number.isFinite(s.f1Sd) ? { spread: s.f1Sd } : {}) })), { title: `TweetEval sentiment, mini-bert-cased: F1 (macro) over seeds ${SEEDS.join(', ')}`, yLabel: 'F1 (macro), mean ± sd' });
   write('tweeteval', 'seeds', { md: `${md}\n`, csv: `${csv}\n`, svg });
-  return stats;
 }
 
 /** Rows of one comparison with a label each, as table + bar plot of `metric`. */
@@ -69,11 +67,10 @@ function comparison(dir, name, labelled, metric, title, yLabel) {
   const named = found.map(([label, r]) => ({ ...r, run: label, method: label, r: null }));
   const md = sweepMarkdown(named).replace('| Method | r |', '| Configuration | |');
   write(dir, name, { md, csv: sweepCsv(named), svg: barSvg(found.map(([label, r]) => ({ label, value: r.metrics[metric] })), { title, yLabel, fromZero: metric !== 'eval_loss' }) });
-  return named;
 }
 
 /** The base mini-opt's loss on the Apology's blocks, with `node-peft eval` (the runs' evaluation). */
-function opBaseLoss() {
+function optBaseLoss() {
   const file = path.join(WORK, 'plato/base-eval.json');
   if (!fs.existsSync(file)) {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'eval', '--model', MODELS.opt, '--eval-file', 'data/plato/1656.txt', '--block-size', '128', '--json'], { cwd: ROOT, encoding: 'utf8' });
@@ -87,20 +84,19 @@ function opBaseLoss() {
 function plato() {
   const all = rows(['full', ...[1, 2, 4, 8, 16, 32, 64].map((r) => `lora-r${r}`)].map((r) => row('plato/seed-42', r)));
   write('plato', 'sweep', { md: sweepMarkdown(all), csv: sweepCsv(all), svg: sweepSvg(all) });
-  return { rows: all, base: all.length ? opBaseLoss() : null };
+  return { rows: all, base: all.length ? optBaseLoss() : null };
 }
 
 function questions() {
-  const layers = comparison('questions', 'layers', [
+  comparison('questions', 'layers', [
     ['r=4, all 4 layers', row('tweeteval/seed-42', 'lora-r4')], ['r=8, last 2 layers', row('layers/last-2', 'lora-r8')], ['r=16, last layer', row('layers/last-1', 'lora-r16')],
   ], 'eval_f1', 'LoRA on fewer layers at the same parameter count (TweetEval, mini-bert-cased)', 'F1 (macro)');
-  const ffnBert = comparison('questions', 'ffn-bert', [
+  comparison('questions', 'ffn-bert', [
     ['query,value r=8', row('tweeteval/seed-42', 'lora-r8')], ['+ feed-forward r=2', row('ffn/bert', 'lora-r2')], ['+ feed-forward r=8', row('ffn/bert', 'lora-r8')],
   ], 'eval_f1', 'Feed-forward layers added to the LoRA targets (TweetEval, mini-bert-cased)', 'F1 (macro)');
-  const ffnOpt = comparison('questions', 'ffn-opt', [
+  comparison('questions', 'ffn-opt', [
     ['q_proj,v_proj r=8', row('plato/seed-42', 'lora-r8')], ['+ fc1,fc2 r=2', row('ffn/opt', 'lora-r2')], ['+ fc1,fc2 r=8', row('ffn/opt', 'lora-r8')],
   ], 'eval_loss', 'Feed-forward layers added to the LoRA targets (Plato, mini-opt)', 'Apology eval loss');
-  return { layers, ffnBert, ffnOpt };
 }
 
 function machine() {
@@ -108,11 +104,11 @@ function machine() {
 }
 
 function writeResults() {
-  const t = tweeteval();
-  const s = seeds();
+  tweeteval();
+  seeds();
   const p = plato();
-  const q = questions();
-  const readme = require('./readme').resultsReadme({ tweeteval: t, seeds: s, plato: p, questions: q, machine: machine() });
+  questions();
+  const readme = require('./readme').resultsReadme({ plato: p, machine: machine() });
   fs.writeFileSync(path.join(RESULTS, 'README.md'), readme);
   console.log(`results: ${path.relative(ROOT, RESULTS)}/README.md`);
 }

@@ -26,8 +26,9 @@ function newestCheckpoint(runDir) {
 function source(name) {
   const base = path.join(ROOT, '.cache/pretrain', name);
   const summary = path.join(base, 'final/pretraining.json');
-  if (fs.existsSync(summary) && JSON.parse(fs.readFileSync(summary, 'utf8')).status === 'completed') {
-    const { steps } = JSON.parse(fs.readFileSync(summary, 'utf8'));
+  const finished = fs.existsSync(summary) ? JSON.parse(fs.readFileSync(summary, 'utf8')) : null;
+  if (finished?.status === 'completed') {
+    const { steps } = finished;
     const log = fs.readFileSync(path.join(base, 'run/log.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
     return { dir: path.join(base, 'final'), state: { global_step: steps, max_steps: steps, log_history: log } };
   }
