@@ -10,4 +10,6 @@ export type { SweepRow } from './sweep-table';
 export { sweepSvg, niceTicks } from './sweep-plot';
 export { barSvg } from './bar-plot';
 export type { Bar } from './bar-plot';
+export { lineSvg } from './line-plot';
+export type { LineSeries } from './line-plot';
 export { formatBytes, formatSeconds, formatCount, formatMetric } from './format';

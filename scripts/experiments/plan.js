@@ -5,7 +5,11 @@
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '../..');
-const MODELS = { bert: path.join(ROOT, 'models/mini-bert-cased'), opt: path.join(ROOT, 'models/mini-opt') };
+const MODELS = {
+  bert: path.join(ROOT, 'models/mini-bert-cased'), opt: path.join(ROOT, 'models/mini-opt'),
+  // Question (4)'s wider mini-opt: `npm run pretrain:mini-opt-wide` makes it (not shipped: over models/' size budget).
+  optWide: path.join(ROOT, '.cache/pretrain/mini-opt-wide/model'),
+};
 const WORK = path.join(ROOT, '.cache/experiments');
 /** mini-bert-cased's architecture with random weights: the no-pre-training baseline (run.js makes it). */
 const RANDOM_BERT = path.join(WORK, 'random-init-mini-bert-cased');
@@ -50,6 +54,9 @@ function sweeps() {
   add('plato/seed-42', MODELS.opt, [...PLATO, '--methods', 'full', '--lora-r', '1,2,4,8,16,32,64', '--seed', '42']);
   // OPT: fc1 and fc2 added to q_proj and v_proj; r=8, and r=2 (5,376 per layer against q_proj,v_proj r=8's 6,144).
   add('ffn/opt', MODELS.opt, [...PLATO, '--target-modules', 'q_proj,v_proj,fc1,fc2', '--lora-r', '2,8', '--seed', '42']);
+  // (4) how the best rank moves with model size: the Plato LoRA sweep again on mini-opt-wide
+  // (hidden 384 against 192, the same corpus, steps and fine-tuning budget).
+  add('rank-size/plato-wide', MODELS.optWide, [...PLATO, '--lora-r', '1,2,4,8,16,32,64', '--seed', '42']);
   return s;
 }
 

@@ -7,7 +7,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { barSvg, sweepCsv, sweepMarkdown, sweepSvg } = require('../../dist');
+const { barSvg, lineSvg, sweepCsv, sweepMarkdown, sweepSvg } = require('../../dist');
 const { toRow } = require('../../dist/finetune/sweep');
 const { ROOT, MODELS, WORK, SEEDS } = require('./plan');
 
@@ -69,12 +69,12 @@ function comparison(dir, name, labelled, metric, title, yLabel) {
   write(dir, name, { md, csv: sweepCsv(named), svg: barSvg(found.map(([label, r]) => ({ label, value: r.metrics[metric] })), { title, yLabel, fromZero: metric !== 'eval_loss' }) });
 }
 
-/** The base mini-opt's loss on the Apology's blocks, with `node-peft eval` (the runs' evaluation). */
-function optBaseLoss() {
-  const file = path.join(WORK, 'plato/base-eval.json');
+/** A base OPT's loss on the Apology's blocks, with `node-peft eval` (the runs' evaluation), cached in WORK/<cache>. */
+function optBaseLoss(model = MODELS.opt, cache = 'plato/base-eval.json') {
+  const file = path.join(WORK, cache);
   if (!fs.existsSync(file)) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'eval', '--model', MODELS.opt, '--eval-file', 'data/plato/1656.txt', '--block-size', '128', '--json'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`eval of the base mini-opt failed: ${r.stderr}`);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'eval', '--model', model, '--eval-file', 'data/plato/1656.txt', '--block-size', '128', '--json'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`eval of the base ${path.basename(model)} failed: ${r.stderr}`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, r.stdout);
   }
@@ -99,6 +99,36 @@ function questions() {
   ], 'eval_loss', 'Feed-forward layers added to the LoRA targets (Plato, mini-opt)', 'Apology eval loss');
 }
 
+const RANKS = [1, 2, 4, 8, 16, 32, 64];
+
+/** One model's Plato LoRA sweep against its own base: loss and gain (base - loss) per rank, and the best rank. */
+function rankCurve(label, sweep, model, baseCache) {
+  const found = RANKS.map((r) => [r, row(sweep, `lora-r${r}`)]).filter(([, x]) => x !== null);
+  if (found.length === 0) return null;
+  const base = optBaseLoss(model, baseCache).eval_loss;
+  const points = found.map(([r, x]) => ({ r, loss: x.metrics.eval_loss, gain: base - x.metrics.eval_loss, params: x.trainableParams }));
+  const best = points.reduce((a, b) => (b.loss < a.loss ? b : a));
+  return { label, base, points, best: best.r, allParams: found[0][1].allParams };
+}
+
+/** (4) The best rank of mini-opt and of mini-opt-wide on Plato: table (loss and gain over each base per rank) and curves of the gain. */
+function rankSize() {
+  const curves = [rankCurve('mini-opt (hidden 192)', 'plato/seed-42', MODELS.opt, 'plato/base-eval.json'),
+    rankCurve('mini-opt-wide (hidden 384)', 'rank-size/plato-wide', MODELS.optWide, 'rank-size/base-eval.json')].filter((c) => c !== null);
+  if (curves.length < 2) return;
+  const at = (c, r) => c.points.find((p) => p.r === r);
+  const cell = (p) => (p ? `${f4(p.loss)} | ${f4(p.gain)}` : '- | -');
+  const md = [`| r | ${curves.map((c) => `${c.label} loss | gain over base`).join(' | ')} |`, `| ---: | ${curves.map(() => '---: | ---:').join(' | ')} |`,
+    `| base | ${curves.map((c) => `${f4(c.base)} | `).join(' | ')} |`,
+    ...RANKS.map((r) => `| ${r} | ${curves.map((c) => cell(at(c, r))).join(' | ')} |`),
+    `| best r | ${curves.map((c) => `${c.best} | ${f4(at(c, c.best).gain)}`).join(' | ')} |`,
+    `| parameters | ${curves.map((c) => `${c.allParams.toLocaleString('en-US')} | `).join(' | ')} |`].join('\n');
+  const csv = ['model,r,eval_loss,gain_over_base,trainable_params,base_loss', ...curves.flatMap((c) => c.points.map((p) => [JSON.stringify(c.label), p.r, p.loss, p.gain, p.params, c.base].join(',')))].join('\n');
+  const svg = lineSvg(curves.map((c) => ({ label: `${c.label}, best r=${c.best}`, points: c.points.map((p) => [p.r, p.gain]), mark: c.best })),
+    { title: 'LoRA on Plato: Apology loss gained over each base model, by rank', xLabel: 'LoRA rank r (q_proj, v_proj)', yLabel: 'base loss - LoRA loss' });
+  write('questions', 'rank-size', { md: `${md}\n`, csv: `${csv}\n`, svg });
+}
+
 function machine() {
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, libtorch (Debian ${process.platform})`;
 }
@@ -108,6 +138,7 @@ function writeResults() {
   seeds();
   const p = plato();
   questions();
+  rankSize();
   const readme = require('./readme').resultsReadme({ plato: p, machine: machine() });
   fs.writeFileSync(path.join(RESULTS, 'README.md'), readme);
   console.log(`results: ${path.relative(ROOT, RESULTS)}/README.md`);

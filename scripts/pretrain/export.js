@@ -13,6 +13,11 @@ const { PRESETS } = require('./presets');
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/** models/<name>, or .cache/pretrain/<name>/model for a preset too large to ship (publish: false). */
+function modelDir(name) {
+  return PRESETS[name].publish === false ? path.join(ROOT, '.cache/pretrain', name, 'model') : path.join(ROOT, 'models', name);
+}
+
 function newestCheckpoint(runDir) {
   const last = torch.getLastCheckpoint(runDir);
   if (!last) throw new Error(`no checkpoint in ${runDir}: run npm run pretrain:<model> first`);
@@ -74,7 +79,7 @@ ${info.final ? '' : `**Interim**: pre-training was at step ${info.steps} of ${in
 | held-out loss (Plato's Apology, never trained on) | ${info.evalLoss.toFixed(4)} (perplexity ${Math.exp(info.evalLoss).toFixed(1)}; ${info.evalTokens.toLocaleString('en-US')} tokens${preset.family === 'bert' ? ', masked tokens only, fixed seed' : ''}) |
 | made by | \`${info.command}\` (resumable), then \`node scripts/pretrain/export.js ${name}\` |
 
-The corpus is rebuilt from what the repository and Debian ship (scripts/pretrain/corpus.js): Debian's \`fortunes\` and \`fortunes-min\` packages (BSD-licensed fortune cookies), TweetEval's test tweets (research use, SemEval-2017 terms)${name === 'mini-bert-cased' ? ' and the lossy copy of its train split' : ''}, and Project Gutenberg's Plato (public domain)${name === 'mini-opt' ? ' — only the Republic and the Laws, leaving the other dialogues for the LoRA experiments' : ''}. TweetEval's validation split, on which the experiments evaluate, is never read.
+The corpus is rebuilt from what the repository and Debian ship (scripts/pretrain/corpus.js): Debian's \`fortunes\` and \`fortunes-min\` packages (BSD-licensed fortune cookies), TweetEval's test tweets (research use, SemEval-2017 terms)${name === 'mini-bert-cased' ? ' and the lossy copy of its train split' : ''}, and Project Gutenberg's Plato (public domain)${(preset.corpus ?? name) === 'mini-opt' ? ' — only the Republic and the Laws, leaving the other dialogues for the LoRA experiments' : ''}. TweetEval's validation split, on which the experiments evaluate, is never read.
 `;
 }
 
@@ -86,10 +91,10 @@ async function main() {
   const cls = preset.family === 'bert' ? torch.BertForMaskedLM : torch.OPTForCausalLM;
   const model = await cls.fromPretrained(checkpoint, { warn: false });
   const tokenizer = await torch.AutoTokenizer.fromPretrained(preset.tokenizer);
-  const { trainFiles, evalFiles } = corpus(name);
+  const { trainFiles, evalFiles } = corpus(preset.corpus ?? name);
   const { loss, tokens } = await heldOutLoss(model, preset, tokenizer, evalFiles);
   const trainTokens = (await torch.loadTextBlocks({ tokenizer, files: trainFiles, blockSize: preset.blockSize, cache: path.join(ROOT, '.cache/pretrain/tokenized') })).train.length * preset.blockSize;
-  const out = path.join(ROOT, 'models', name);
+  const out = modelDir(name);
   model.to('float16');
   await model.savePretrained(out);
   for (const f of fs.readdirSync(preset.tokenizer)) if (f !== 'config.json') fs.copyFileSync(path.join(preset.tokenizer, f), path.join(out, f));

@@ -5,6 +5,7 @@
 // models/<name>/ with its model card (export.js).
 //   npm run pretrain:mini-bert      (node scripts/pretrain/run.js mini-bert-cased)
 //   npm run pretrain:mini-opt       (node scripts/pretrain/run.js mini-opt)
+//   npm run pretrain:mini-opt-wide  (question 4 of the experiments; not shipped in models/)
 // Options: --max-steps N (override), --threads N.
 const fs = require('fs');
 const path = require('path');
@@ -23,12 +24,13 @@ async function main() {
   const preset = PRESETS[name];
   if (!preset) throw new Error(`usage: run.js <${Object.keys(PRESETS).join('|')}> [--max-steps N] [--threads N]`);
   if (arg('--threads')) torch.setNumThreads(Number(arg('--threads')));
-  const { trainFiles, evalFiles } = corpus(name);
+  const { trainFiles, evalFiles } = corpus(preset.corpus ?? name);
   const outputDir = path.join(ROOT, '.cache/pretrain', name, 'run');
   const saveDir = path.join(ROOT, '.cache/pretrain', name, 'final');
   const started = Date.now();
+  const { corpus: _corpus, publish: _publish, ...shape } = preset;  // run.js's own fields, not pretrain()'s
   const r = await torch.pretrain({
-    ...preset, trainFiles, evalFiles, saveDir, cache: path.join(ROOT, '.cache/pretrain/tokenized'),
+    ...shape, trainFiles, evalFiles, saveDir, cache: path.join(ROOT, '.cache/pretrain/tokenized'),
     args: { ...preset.args, ...PRETRAIN_ARGS, outputDir, ...(arg('--max-steps') ? { maxSteps: Number(arg('--max-steps')) } : {}) },
   });
   const summary = {
