@@ -8,13 +8,9 @@ import { createHash } from 'crypto';
 import { createReadStream, promises as fsp } from 'fs';
 import * as path from 'path';
 import { AutoTokenizer, resolveModelDir, type AnyTokenizer } from '../tokenizers';
+import { TOKENIZER_FILES } from '../tokenizers/files';
 import { unreadable } from './files';
 
-/** Every file a HuggingFace tokenizer folder may hold that changes how it encodes. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json',
-  'vocab.txt', 'vocab.json', 'merges.txt', 'encoder.json', 'vocab.bpe',
-];
 
 /** SHA-256 (hex) of a file's contents, read in chunks. */
 export async function hashFile(file: string): Promise<string> {

@@ -4,6 +4,7 @@
 // `train --method full` run leaves it.
 import fs from 'fs';
 import path from 'path';
+import { listDataFiles } from '../data/files';
 import type { ConfigDict } from '../models/config';
 import { renderReportHtml } from '../report/html';
 import { formatBytes, formatCount, formatMetric, formatSeconds } from '../report/format';
@@ -59,13 +60,14 @@ export interface PretrainRunResult {
 }
 
 /** The training and held-out files of a spec (absolute paths); errors name the option at fault. */
-export function pretrainFiles(spec: Pick<PretrainSpec, 'dataDir' | 'holdOut' | 'trainFiles' | 'evalFiles'>): { trainFiles: string[]; evalFiles: string[] } {
+export async function pretrainFiles(spec: Pick<PretrainSpec, 'dataDir' | 'holdOut' | 'trainFiles' | 'evalFiles'>): Promise<{ trainFiles: string[]; evalFiles: string[] }> {
   const holdOut = spec.holdOut ?? [];
   if (holdOut.length > 0 && !spec.dataDir) throw new Error('--hold-out names files of --data-dir: pass --data-dir DIR (or use --eval-file)');
   let fromDir: string[] = [];
   if (spec.dataDir) {
     if (!fs.existsSync(spec.dataDir) || !fs.statSync(spec.dataDir).isDirectory()) throw new Error(`--data-dir ${spec.dataDir}: no such folder`);
-    const names = fs.readdirSync(spec.dataDir).filter((f) => f.endsWith('.txt')).sort();
+    // The folder's text files as `train --data-dir` lists them (lib/data: sorted, hidden files skipped, any case of .txt).
+    const names = (await listDataFiles('--data-dir', undefined, spec.dataDir, ['.txt'])).map((f) => path.basename(f));
     const missing = holdOut.find((h) => !names.includes(h));
     if (missing !== undefined) throw new Error(`--hold-out ${missing}: not a .txt file of --data-dir ${spec.dataDir} (it has ${names.length} .txt files)`);
     fromDir = names.filter((f) => !holdOut.includes(f)).map((f) => path.resolve(spec.dataDir!, f));
@@ -81,7 +83,7 @@ export function pretrainFiles(spec: Pick<PretrainSpec, 'dataDir' | 'holdOut' | '
 /** [async] Pre-trains as `spec` says; resolves when training completed or was interrupted (SIGINT: a checkpoint was saved). */
 export async function runPretrain(spec: PretrainSpec, callbacks: TrainerCallback[] = []): Promise<PretrainRunResult> {
   const began = performance.now();
-  const files = pretrainFiles(spec);
+  const files = await pretrainFiles(spec);
   if (spec.threads !== undefined) setNumThreads(spec.threads);
   const dir = spec.args.outputDir;
   await prepareOutputDir(dir, { resume: spec.resume ?? false, overwrite: spec.overwrite ?? false });

@@ -8,6 +8,7 @@ import type { PreTrainedModel } from '../models/pretrained';
 import type { DType, Device } from '../dtype';
 import { AutoTokenizer, type AnyTokenizer } from '../tokenizers/auto';
 import { resolveModelDir } from '../tokenizers/hub';
+export { copyTokenizerFiles } from '../tokenizers/files';
 
 export const TASKS = ['sequence-classification', 'causal-lm'] as const;
 export type Task = (typeof TASKS)[number];
@@ -68,9 +69,6 @@ export async function loadTaskModel(dir: string, task: Task, o: LoadModelOptions
   return BertForSequenceClassification.fromPretrained(dir, { ...common, config, ...(numLabels ? { numLabels } : {}), ...(newHead ? { ignoreMismatchedSizes: true } : {}) });
 }
 
-// The files tokenizers are read from (transformers' save_pretrained writes these).
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'encoder.json', 'vocab.bpe'];
-
 export function hasTokenizer(dir: string): boolean {
   return ['tokenizer.json', 'vocab.txt', 'vocab.json', 'encoder.json'].some((f) => fs.existsSync(path.join(dir, f)));
 }
@@ -81,11 +79,4 @@ export async function loadTokenizerFor(explicit: string | undefined, dirs: strin
   const found = dirs.map((d) => { try { return resolveModelDir(d); } catch { return null; } }).find((d): d is string => d !== null && hasTokenizer(d));
   if (!found) throw new Error(`no tokenizer files (tokenizer.json, vocab.txt, vocab.json or encoder.json) in ${dirs.join(' or ')}: pass --tokenizer DIR`);
   return { tokenizer: await AutoTokenizer.fromPretrained(found), dir: found };
-}
-
-/** Copies the tokenizer files of `from` into `to`, so that a saved model or adapter folder is complete. */
-export async function copyTokenizerFiles(from: string, to: string): Promise<void> {
-  if (path.resolve(from) === path.resolve(to)) return;
-  await fs.promises.mkdir(to, { recursive: true });
-  for (const f of TOKENIZER_FILES) if (fs.existsSync(path.join(from, f))) await fs.promises.copyFile(path.join(from, f), path.join(to, f));
 }

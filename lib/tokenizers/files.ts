@@ -3,6 +3,31 @@
  * tokenizer_config.json must be told which file to fix, not get a bare JSON.parse message.
  */
 import { promises as fsp } from 'fs';
+import * as path from 'path';
+
+/**
+ * Every file of a HuggingFace tokenizer folder that changes how it encodes (what transformers'
+ * save_pretrained writes for the tokenizers node-peft reads). A folder's tokenizer is these files.
+ */
+export const TOKENIZER_FILES: readonly string[] = [
+  'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json',
+  'vocab.txt', 'vocab.json', 'merges.txt', 'encoder.json', 'vocab.bpe',
+];
+
+/** Copies the tokenizer files of `from` that exist into `to` (made if missing), so that a saved model or adapter folder is complete. */
+export async function copyTokenizerFiles(from: string, to: string): Promise<void> {
+  if (path.resolve(from) === path.resolve(to)) return;
+  await fsp.mkdir(to, { recursive: true });
+  for (const f of TOKENIZER_FILES) {
+    try {
+      await fsp.copyFile(path.join(from, f), path.join(to, f));
+    } catch (err) {
+      // A file the tokenizer does not have (the target folder exists: made above).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`Cannot copy ${path.join(from, f)} to ${to}: ${(err as Error).message}`);
+    }
+  }
+}
+
 
 /** The file's text, or undefined when it does not exist. */
 export async function readTextIfExists(file: string): Promise<string | undefined> {

@@ -14,6 +14,7 @@ import { OPTForCausalLM } from '../models/opt';
 import type { PreTrainedModel } from '../models/pretrained';
 import { manualSeed } from '../runtime';
 import { AutoTokenizer } from '../tokenizers/auto';
+import { copyTokenizerFiles } from '../tokenizers/files';
 import { expectOneOf, expectOptions, invalid } from '../validate';
 import type { TrainerCallback } from './callbacks';
 import { dataCollatorForLanguageModeling } from './collator';
@@ -71,13 +72,6 @@ function build(family: 'bert' | 'opt', fields: ConfigDict): PreTrainedModel {
   return family === 'bert' ? BertForMaskedLM.fromConfig(new BertConfig(fields)) : OPTForCausalLM.fromConfig(new OPTConfig(fields));
 }
 
-/** Copies the tokenizer's files next to the model, as save_pretrained of a pipeline would. */
-function copyTokenizer(from: string, to: string): void {
-  for (const file of fs.readdirSync(from)) {
-    if (/\.(json|txt|model)$/.test(file) && !['config.json'].includes(file)) fs.copyFileSync(path.join(from, file), path.join(to, file));
-  }
-}
-
 /** [async] Pre-trains a model from scratch (see PretrainOptions); resumable. */
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
   const o = expectOptions('pretrain', options, KEYS) as PretrainOptions;
@@ -107,7 +101,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (o.saveFloat16) model.to('float16');
   await model.savePretrained(saveDir);
   if (o.saveFloat16) model.to('float32');
-  copyTokenizer(o.tokenizer, saveDir);
+  await copyTokenizerFiles(o.tokenizer, saveDir);
   if (family === 'bert') await addBertPooler(saveDir, { hiddenSize: model.config.get('hidden_size') as number, initializerRange: model.config.get('initializer_range') as number, seed: o.args.seed ?? 42 });
   return { model, train: result, evalLoss, perplexity: perplexity(evalLoss), trainTokens: tokens(train), evalTokens: tokens(evalSet), saveDir, history };
 }
