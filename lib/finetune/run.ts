@@ -15,6 +15,7 @@ import { Trainer } from '../train/trainer';
 import { TrainingArguments, type TrainingArgumentsOptions } from '../train/training-args';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs';
 import { loadTaskData, type DataOptions, type TaskData } from './data';
+import { frozenNewWeights, frozenNewWeightsWarning } from './frozen-new';
 import { predictRows, withPerplexity } from './inference';
 import { applyMethod, trainableLine, type LoraOptions, type Method, type Prepared } from './methods';
 import { filesSize, prepareOutputDir, SUMMARY_FILE, writeLabels } from './outputs';
@@ -103,6 +104,8 @@ async function setUp(spec: FineTuneSpec, hooks: FineTuneHooks) {
   print(`data: ${data.describe}`);
   const base = await loadTaskModel(spec.model, task, { labels: data.labels ?? undefined, warn: hooks.warn ?? true });
   const prepared = applyMethod(base, task, spec.method, spec.lora);
+  const frozen = prepared.peft ? frozenNewWeights(base) : [];
+  if (frozen.length > 0 && (hooks.warn ?? true)) console.warn(frozenNewWeightsWarning(frozen, spec.model));
   print(trainableLine(prepared));
   return { task, tokenizer, tokenizerDir, data, prepared };
 }
