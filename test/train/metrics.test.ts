@@ -73,4 +73,41 @@ describe('classification metrics (scikit-learn definitions)', () => {
     close(m.f1, (2 / 3 + 0.4 + 2 / 3) / 3);
     close(m.precision, (2 / 3 + 1 / 3 + 3 / 4) / 3);
   });
+
+  it('sorts the labels as numbers (10 after 2), and ignores labels outside an explicit list', () => {
+    expect(confusionMatrix([10, 2, 2], [2, 10, 2])).toEqual([[1, 1], [1, 0]]);
+    expect(confusionMatrix([0, 1, 7], [0, 7, 7], [0, 1])).toEqual([[1, 0], [0, 0]]);
+    expect(precisionRecallFscoreSupport([10, 2, 2], [10, 2, 10]).support).toEqual([2, 1]);  // labels [2, 10]
+  });
+
+  it('names the function and the fault for non-arrays, empty input and mismatched lengths', () => {
+    expect(() => accuracyScore('01' as never, [0, 1])).toThrow(/accuracyScore\(yTrue, yPred\).*two arrays of labels/);
+    expect(() => confusionMatrix([0, 1], null as never)).toThrow(/confusionMatrix\(yTrue, yPred\)/);
+    expect(() => f1Score([], [])).toThrow('precisionRecallFscoreSupport: no labels');
+    expect(() => precisionRecallFscoreSupport([0], [0, 1])).toThrow('precisionRecallFscoreSupport: yTrue has 1 labels but yPred has 2');
+    expect(() => precisionRecallFscoreSupport([0], [0], { average: 'binary' as never })).toThrow(/average/);
+  });
+
+  it("takes average 'none' as no average, and warns once per metric with scikit-learn's words", () => {
+    const none = precisionRecallFscoreSupport(yTrue, yPred, { average: 'none' as never });
+    expect(none.support).toEqual([3, 2, 5]);
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (m: string) => warnings.push(m);
+    try {
+      // Class 1 is never predicted (precision 0/0) and class 2 never true (recall 0/0), twice each.
+      precisionRecallFscoreSupport([0, 1, 1, 0], [0, 2, 2, 0], { labels: [0, 1, 2] });
+    } finally {
+      console.warn = original;
+    }
+    expect(warnings).toEqual([
+      'UndefinedMetricWarning: Precision is ill-defined and being set to 0.0 in labels with no predicted samples. Use zeroDivision to control this behavior.',
+      'UndefinedMetricWarning: Recall is ill-defined and being set to 0.0 in labels with no true samples. Use zeroDivision to control this behavior.',
+    ]);
+  });
+
+  it('classificationMetrics refuses evaluation data without labels', () => {
+    expect(() => classificationMetrics()({ predictions: torch.tensor([[0, 1]]), labelIds: null })).toThrow('classificationMetrics: the evaluation data has no labels');
+  });
 });
+
