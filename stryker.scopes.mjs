@@ -25,14 +25,13 @@ export const scopes = {
     tests: ['test/data/**/*.test.ts'],
   },
   // lib/train without the trainer loop (trainer.ts, loop.ts, step.ts, evaluation.ts run real
-  // training: each of their mutants costs training runs), against the unit tests only (the
-  // Trainer's own tests, control, resume, runtime, ..., train real models).
+  // training: each of their mutants costs training runs), against unit tests: the pure modules'
+  // own (reporting, target, callbacks, checkpoint, mlm-collator, metrics, ...), pretrain() on a
+  // few hundred words in-process (the CLI's pretrain tests run child processes, which Stryker's
+  // mutant switch does not reach), and resume, control and tensorboard, which train tiny models.
+  // ranks.ts needs a process group (test/distributed) and stays uncovered here.
   'train-pure': {
     mutate: ['lib/train/{sampler,collator,mlm-collator,metrics,training-args,checkpoint,pyround,ranks,batches,state,callbacks,target,reporting,tensorboard,pretrain}.ts'],
-    // resume, control and tensorboard train tiny models in-process: they are the only tests of
-    // checkpoint, callbacks, reporting, state and tensorboard (without them those files score 0%:
-    // 2026-12-01, 50.0% overall). pretrain.ts is tested through the CLI (child processes, which
-    // Stryker's mutant switch does not reach).
-    tests: ['test/train/{distributed-sampler,metrics,masked-lm,mlm-collator,data-pipeline,chunked-loss,train-units,reporting,target,callbacks,checkpoint,resume,control,tensorboard}.test.ts'],
+    tests: ['test/train/{distributed-sampler,metrics,masked-lm,mlm-collator,data-pipeline,chunked-loss,train-units,reporting,target,callbacks,checkpoint,pretrain,resume,control,tensorboard}.test.ts'],
   },
 };
