@@ -63,6 +63,18 @@ describe('collators', () => {
     expect(rows(b.labels!)).toEqual([[2, 50, 51], [2, 60, -100]]);
     expect(rows(b.attentionMask)).toEqual([[1, 1, 1], [1, 1, 0]]);
   });
+  it('makes int64 ids, mask and token types (the embeddings take int64), and names the collator of a row too long for its padded length', () => {
+    const b = dataCollatorWithPadding()(examples);
+    expect([b.inputIds.dtype, b.attentionMask.dtype, b.tokenTypeIds!.dtype]).toEqual(['int64', 'int64', 'int64']);
+    const lm = dataCollatorForLanguageModeling()([{ inputIds: [2, 50] }]);
+    expect([lm.inputIds.dtype, lm.attentionMask.dtype, lm.labels!.dtype, lm.numTokens]).toEqual(['int64', 'int64', 'int64', 2]);
+    expect(() => dataCollatorWithPadding({ padding: 'max_length', maxLength: 2 })([{ inputIds: [1, 2], attentionMask: [1, 1, 1] }])).toThrow(/^DataCollatorWithPadding: a row has 3 tokens/);
+    expect(() => dataCollatorWithPadding({ padding: 'max_length', maxLength: 2 })([{ inputIds: [1], tokenTypeIds: [0, 0, 0] }])).toThrow(/^DataCollatorWithPadding: a row has 3 tokens/);
+    expect(() => dataCollatorForLanguageModeling({ padding: 'max_length', maxLength: 2 })([{ inputIds: [1, 2, 3] }])).toThrow(/^DataCollatorForLanguageModeling: a row has 3 tokens/);
+    expect(() => dataCollatorForLanguageModeling({ padding: 'max_length', maxLength: 2 })([{ inputIds: [1], attentionMask: [1, 1, 1] }])).toThrow(/^DataCollatorForLanguageModeling: a row has 3 tokens/);
+    expect(() => dataCollatorWithPadding()([{ inputIds: [1], labels: 1 }, { inputIds: [2] }])).toThrow(/^DataCollatorWithPadding: row 1\.labels/);
+    expect(() => dataCollatorForLanguageModeling()([])).toThrow(/DataCollatorForLanguageModeling\(rows\)/);
+  });
   it('a batch with labels on some rows only, or an empty row, is an error naming the row', () => {
     expect(() => dataCollatorWithPadding()([{ inputIds: [1], labels: 1 }, { inputIds: [2] }])).toThrow(/row 1\.labels/);
     expect(() => dataCollatorWithPadding()([{ inputIds: [] }])).toThrow(/row 0\.inputIds: expected a non-empty array/);

@@ -5,8 +5,9 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BertConfig, BertForSequenceClassification, TensorBoardCallback, Trainer, TrainingArguments, type Example } from '../../lib';
+import type { CallbackEvent } from '../../lib/train/callbacks';
 
 function crc32cBitwise(data: Uint8Array): number {
   let crc = 0xffffffff;
@@ -38,7 +39,7 @@ function protoFields(buf: Buffer): Field[] {
 
 function readEventFile(file: string) {
   const buf = fs.readFileSync(file);
-  const events: { step: number; version?: string; scalars: Record<string, number> }[] = [];
+  const events: { step: number; wallTime?: number; version?: string; scalars: Record<string, number> }[] = [];
   for (let at = 0; at < buf.length;) {
     const len = Number(buf.readBigUInt64LE(at));
     expect(buf.readUInt32LE(at + 8), `length CRC at ${at}`).toBe(masked(buf.subarray(at, at + 8)));
@@ -47,6 +48,7 @@ function readEventFile(file: string) {
     at += 16 + len;
     const e: (typeof events)[number] = { step: 0, scalars: {} };
     for (const [f, , v] of protoFields(data)) {
+      if (f === 1) e.wallTime = (v as Buffer).readDoubleLE(0);
       if (f === 2) e.step = Number(v);
       if (f === 3) e.version = (v as Buffer).toString();
       if (f === 5) {
@@ -92,5 +94,44 @@ describe('TensorBoardCallback', () => {
     } finally {
       fs.rmSync(outputDir, { recursive: true, force: true });
     }
+  });
+
+  describe('driven by hand', () => {
+    afterEach(() => { vi.useRealTimers(); });
+    const ev = (outputDir: string, step: number, logs?: Record<string, number>) => ({ args: { outputDir }, state: { globalStep: step }, logs } as unknown as CallbackEvent);
+
+    it('names the file after the time in seconds, stamps events with the wall time in seconds, and makes a nested logDir', () => {
+      vi.useFakeTimers();
+      vi.setSystemTime(1_700_000_000_250);
+      const logDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-tb-')), 'a', 'b');
+      const tb = new TensorBoardCallback({ logDir });
+      tb.onTrainBegin(ev('/unused', 0));
+      expect(path.dirname(tb.file!)).toBe(logDir);
+      expect(path.basename(tb.file!)).toBe(`events.out.tfevents.1700000000.${os.hostname()}.${process.pid}.0`);
+      vi.setSystemTime(1_700_000_002_500);
+      tb.onLog(ev('/unused', 3, { loss: 1.5, step: 3, eval_acc: 0.5, test_f1: 0.25, bad: Number.NaN }));
+      tb.onTrainEnd(ev('/unused', 3));
+      const events = readEventFile(tb.file!);
+      expect(events.map((e) => e.wallTime)).toEqual([1_700_000_000.25, 1_700_000_002.5]);
+      expect(events[1]).toMatchObject({ step: 3, scalars: { 'train/loss': 1.5, 'eval/acc': 0.5, 'test/f1': 0.25 } });
+      expect(Object.keys(events[1].scalars)).toHaveLength(3);  // not step, not NaN
+    });
+
+    it('opens lazily on a log without train (evaluate), skips entries with nothing to write, and appends to the same file after close', () => {
+      const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-tb-'));
+      const tb = new TensorBoardCallback();
+      tb.onLog(ev(outputDir, 1));
+      tb.onLog(ev(outputDir, 1, { step: 1 }));
+      expect(tb.file).toBeNull();
+      tb.onLog(ev(outputDir, 2, { eval_loss: 0.75, step: 2 }));
+      expect(path.dirname(tb.file!)).toBe(path.join(outputDir, 'runs'));
+      tb.close();
+      tb.onLog(ev(outputDir, 4, { loss: 0.5, step: 4 }));
+      tb.close();
+      tb.close();  // closing twice is harmless
+      const events = readEventFile(tb.file!);
+      expect(events.map((e) => [e.version ?? null, e.step, e.scalars])).toEqual([['brain.Event:2', 0, {}], [null, 2, { 'eval/loss': 0.75 }], [null, 4, { 'train/loss': 0.5 }]]);
+      expect(fs.readdirSync(path.join(outputDir, 'runs'))).toHaveLength(1);
+    });
   });
 });
