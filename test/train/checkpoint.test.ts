@@ -1,7 +1,6 @@
-// Checkpoint files and folders (lib/train/checkpoint.ts) without a training run: what a
-// checkpoint holds with and without saveOnlyModel and under several ranks, the loop progress and
-// RNG state read back per rank, and transformers' rules for the last checkpoint, the order of
-// deletion and the rotation that never deletes the best checkpoint.
+// Checkpoint files (lib/train/checkpoint.ts) without a training run: what a checkpoint holds
+// with and without saveOnlyModel and under several ranks, and the loop progress and RNG state
+// read back per rank. The folders' order and rotation are in train-units.test.ts.
 import fs from 'fs';
 import path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -9,7 +8,7 @@ import * as torch from '../../lib';
 import { TrainingArguments } from '../../lib';
 import { native } from '../../lib/binding';
 import { wrap } from '../../lib/tensor';
-import { getLastCheckpoint, loadCheckpoint, loadProgress, loadRngState, rotateCheckpoints, saveCheckpoint, sortedCheckpoints, type TrainingParts } from '../../lib/train/checkpoint';
+import { loadCheckpoint, loadProgress, loadRngState, saveCheckpoint, type TrainingParts } from '../../lib/train/checkpoint';
 import { TrainerState } from '../../lib/train/state';
 import { tmpDir } from './helpers';
 
@@ -82,44 +81,5 @@ describe('loadProgress and loadRngState', () => {
     const empty = tmpDir();
     await loadRngState(empty);
     expect(warn).toHaveBeenCalledWith(`Didn't find an RNG file in ${empty}: if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.`);
-  });
-});
-
-describe('checkpoint folders', () => {
-  function outputDir(steps: number[], extra: string[] = []): string {
-    const out = tmpDir();
-    for (const s of steps) fs.mkdirSync(path.join(out, `checkpoint-${s}`));
-    for (const f of extra) fs.writeFileSync(path.join(out, f), '');
-    return out;
-  }
-
-  it('finds the last checkpoint by number (10 after 9), ignoring files and other names', () => {
-    const out = outputDir([9, 10, 2], ['checkpoint-99', 'checkpoint-x']);
-    expect(getLastCheckpoint(out)).toBe(path.join(out, 'checkpoint-10'));
-    expect(getLastCheckpoint(outputDir([], ['checkpoint-3']))).toBeNull();
-    expect(getLastCheckpoint(path.join(out, 'missing'))).toBeNull();
-  });
-
-  it('sorts oldest first and moves the best one to second-to-last, out of the deletion zone', () => {
-    const out = outputDir([10, 20, 30, 40]);
-    const names = (l: string[]) => l.map((d) => path.basename(d));
-    expect(names(sortedCheckpoints(out, null))).toEqual(['checkpoint-10', 'checkpoint-20', 'checkpoint-30', 'checkpoint-40']);
-    expect(names(sortedCheckpoints(out, '/elsewhere/checkpoint-20'))).toEqual(['checkpoint-10', 'checkpoint-30', 'checkpoint-20', 'checkpoint-40']);
-    expect(names(sortedCheckpoints(out, path.join(out, 'checkpoint-40')))).toEqual(['checkpoint-10', 'checkpoint-20', 'checkpoint-30', 'checkpoint-40']);
-  });
-
-  it('deletes the oldest beyond saveTotalLimit, never the best, keeping two with a limit of 1 when the best is not the newest', async () => {
-    const rotate = async (steps: number[], limit: number | null, best: string | null) => {
-      const out = outputDir(steps);
-      const deleted = await rotateCheckpoints(new TrainingArguments({ outputDir: out, saveTotalLimit: limit }), best === null ? null : path.join(out, best));
-      expect(deleted.every((d) => !fs.existsSync(d))).toBe(true);
-      return [deleted.map((d) => path.basename(d)), fs.readdirSync(out).sort()];
-    };
-    expect(await rotate([1, 2, 3, 4], 2, null)).toEqual([['checkpoint-1', 'checkpoint-2'], ['checkpoint-3', 'checkpoint-4']]);
-    expect(await rotate([1, 2, 3, 4], 2, 'checkpoint-1')).toEqual([['checkpoint-2', 'checkpoint-3'], ['checkpoint-1', 'checkpoint-4']]);
-    expect(await rotate([1, 2, 3], 1, 'checkpoint-2')).toEqual([['checkpoint-1'], ['checkpoint-2', 'checkpoint-3']]);
-    expect(await rotate([1, 2, 3], 1, 'checkpoint-3')).toEqual([['checkpoint-1', 'checkpoint-2'], ['checkpoint-3']]);
-    expect(await rotate([1, 2], 2, null)).toEqual([[], ['checkpoint-1', 'checkpoint-2']]);
-    expect(await rotate([1, 2], null, null)).toEqual([[], ['checkpoint-1', 'checkpoint-2']]);
   });
 });

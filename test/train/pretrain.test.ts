@@ -22,7 +22,7 @@ function texts(): { train: string; held: string } {
   return { train, held };
 }
 const SHAPE = { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, max_position_embeddings: 64 };
-const ARGS = { perDeviceTrainBatchSize: 4, learningRate: 1e-3, reportTo: 'none' as const, disableTqdm: true, saveStrategy: 'steps' as const, saveSteps: 2 };
+const ARGS = { perDeviceTrainBatchSize: 4, learningRate: 1e-3, disableTqdm: true, saveStrategy: 'steps' as const, saveSteps: 2 };
 const header = (file: string) => {
   const buf = fs.readFileSync(file);
   return JSON.parse(buf.subarray(8, 8 + Number(buf.readBigUInt64LE(0))).toString('utf8'));

@@ -110,7 +110,7 @@ describe('TensorBoardCallback', () => {
       expect(path.basename(tb.file!)).toBe(`events.out.tfevents.1700000000.${os.hostname()}.${process.pid}.0`);
       vi.setSystemTime(1_700_000_002_500);
       tb.onLog(ev('/unused', 3, { loss: 1.5, step: 3, eval_acc: 0.5, test_f1: 0.25, bad: Number.NaN }));
-      tb.onTrainEnd(ev('/unused', 3));
+      tb.onTrainEnd();
       const events = readEventFile(tb.file!);
       expect(events.map((e) => e.wallTime)).toEqual([1_700_000_000.25, 1_700_000_002.5]);
       expect(events[1]).toMatchObject({ step: 3, scalars: { 'train/loss': 1.5, 'eval/acc': 0.5, 'test/f1': 0.25 } });

@@ -162,6 +162,7 @@ describe('checkpoint folders (transformers get_last_checkpoint / _sorted_checkpo
     const dir = outputWith([9, 10, 2], ['checkpoint-99', 'checkpoint-x']);
     fs.mkdirSync(path.join(dir, 'checkpoint-100-old'));
     expect(getLastCheckpoint(dir)).toBe(path.join(dir, 'checkpoint-10'));
+    expect(getLastCheckpoint(outputWith([9, 2]))).toMatch(/checkpoint-9$/);  // the largest, not the first name in the folder
     expect(getLastCheckpoint(outputWith([]))).toBeNull();
     expect(getLastCheckpoint(path.join(dir, 'missing'))).toBeNull();
   });
