@@ -57,6 +57,11 @@ function sweeps() {
   // (4) how the best rank moves with model size: the Plato LoRA sweep again on mini-opt-wide
   // (hidden 384 against 192, the same corpus, steps and fine-tuning budget).
   add('rank-size/plato-wide', MODELS.optWide, [...PLATO, '--lora-r', '1,2,4,8,16,32,64', '--seed', '42']);
+  // The seed spread at r=8 on both models: the yardstick for differences between ranks.
+  for (const seed of SEEDS.slice(1)) {
+    add(`rank-size/mini-seed-${seed}`, MODELS.opt, [...PLATO, '--lora-r', '8', '--seed', String(seed)]);
+    add(`rank-size/wide-seed-${seed}`, MODELS.optWide, [...PLATO, '--lora-r', '8', '--seed', String(seed)]);
+  }
   return s;
 }
 

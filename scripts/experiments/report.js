@@ -102,19 +102,22 @@ function questions() {
 const RANKS = [1, 2, 4, 8, 16, 32, 64];
 
 /** One model's Plato LoRA sweep against its own base: loss and gain (base - loss) per rank, and the best rank. */
-function rankCurve(label, sweep, model, baseCache) {
+function rankCurve(label, sweep, model, baseCache, seedSweeps) {
   const found = RANKS.map((r) => [r, row(sweep, `lora-r${r}`)]).filter(([, x]) => x !== null);
   if (found.length === 0) return null;
   const base = optBaseLoss(model, baseCache).eval_loss;
   const points = found.map(([r, x]) => ({ r, loss: x.metrics.eval_loss, gain: base - x.metrics.eval_loss, params: x.trainableParams }));
   const best = points.reduce((a, b) => (b.loss < a.loss ? b : a));
-  return { label, base, points, best: best.r, allParams: found[0][1].allParams };
+  // r=8 over every seed run: how far apart two ranks must be to differ.
+  const r8 = rows([row(sweep, 'lora-r8'), ...seedSweeps.map((s) => row(s, 'lora-r8'))]).map((x) => x.metrics.eval_loss);
+  return { label, base, points, best: best.r, allParams: found[0][1].allParams, r8 };
 }
 
 /** (4) The best rank of mini-opt and of mini-opt-wide on Plato: table (loss and gain over each base per rank) and curves of the gain. */
 function rankSize() {
-  const curves = [rankCurve('mini-opt (hidden 192)', 'plato/seed-42', MODELS.opt, 'plato/base-eval.json'),
-    rankCurve('mini-opt-wide (hidden 384)', 'rank-size/plato-wide', MODELS.optWide, 'rank-size/base-eval.json')].filter((c) => c !== null);
+  const others = (kind) => SEEDS.slice(1).map((seed) => `rank-size/${kind}-seed-${seed}`);
+  const curves = [rankCurve('mini-opt (hidden 192)', 'plato/seed-42', MODELS.opt, 'plato/base-eval.json', others('mini')),
+    rankCurve('mini-opt-wide (hidden 384)', 'rank-size/plato-wide', MODELS.optWide, 'rank-size/base-eval.json', others('wide'))].filter((c) => c !== null);
   if (curves.length < 2) return;
   const at = (c, r) => c.points.find((p) => p.r === r);
   const cell = (p) => (p ? `${f4(p.loss)} | ${f4(p.gain)}` : '- | -');
@@ -122,6 +125,7 @@ function rankSize() {
     `| base | ${curves.map((c) => `${f4(c.base)} | `).join(' | ')} |`,
     ...RANKS.map((r) => `| ${r} | ${curves.map((c) => cell(at(c, r))).join(' | ')} |`),
     `| best r | ${curves.map((c) => `${c.best} | ${f4(at(c, c.best).gain)}`).join(' | ')} |`,
+    `| r=8, seeds ${SEEDS.join(', ')} (mean ± sd) | ${curves.map((c) => `${f4(mean(c.r8))} ± ${f4(sd(c.r8))} (${c.r8.length} seeds) | `).join(' | ')} |`,
     `| parameters | ${curves.map((c) => `${c.allParams.toLocaleString('en-US')} | `).join(' | ')} |`].join('\n');
   const csv = ['model,r,eval_loss,gain_over_base,trainable_params,base_loss', ...curves.flatMap((c) => c.points.map((p) => [JSON.stringify(c.label), p.r, p.loss, p.gain, p.params, c.base].join(',')))].join('\n');
   const svg = lineSvg(curves.map((c) => ({ label: `${c.label}, best r=${c.best}`, points: c.points.map((p) => [p.r, p.gain]), mark: c.best })),
