@@ -4,15 +4,18 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { frozenNewWeights, frozenNewWeightsWarning } from '../../lib/finetune/frozen-new';
 import { applyMethod } from '../../lib/finetune/methods';
+import { fineTune } from '../../lib/finetune/run';
 import { loadTaskModel } from '../../lib/finetune/task';
 import { BertConfig, BertForMaskedLM } from '../../lib/models';
 
-async function mlmCheckpoint(): Promise<string> {
+const BERT_VOCAB = path.resolve(__dirname, '../../data/vocab/bert-base-cased');
+
+async function mlmCheckpoint(vocabSize = 99): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frozen-new-'));
-  const model = BertForMaskedLM.fromConfig(new BertConfig({ vocab_size: 99, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 }));
+  const model = BertForMaskedLM.fromConfig(new BertConfig({ vocab_size: vocabSize, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 }));
   await model.savePretrained(dir);
   return dir;
 }
@@ -41,4 +44,28 @@ describe('frozenNewWeights', () => {
     applyMethod(full, 'sequence-classification', 'full');
     expect(frozenNewWeights(full)).toEqual([]);
   });
+
+  it('is what `train` warns about: LoRA on an MLM checkpoint names the pooler and the fix, full fine-tuning does not warn', async () => {
+    const dir = await mlmCheckpoint(28996);
+    for (const f of fs.readdirSync(BERT_VOCAB)) fs.copyFileSync(path.join(BERT_VOCAB, f), path.join(dir, f));
+    const run = async (method: 'lora' | 'full') => {
+      const warnings: string[] = [];
+      const spy = vi.spyOn(console, 'warn').mockImplementation((m: string) => { warnings.push(m); });
+      try {
+        await fineTune({
+          model: dir, method, lora: { r: 2 }, data: { dataDir: path.resolve(__dirname, '../../data/tweeteval-sentiment'), trainSplit: 'val', maxTrainSamples: 8, maxLength: 16, cache: false },
+          args: { outputDir: fs.mkdtempSync(path.join(os.tmpdir(), 'frozen-new-run-')), maxSteps: 1, perDeviceTrainBatchSize: 8, disableTqdm: true, saveStrategy: 'no' },
+        }, { print: () => {}, warn: true });
+      } finally {
+        spy.mockRestore();
+      }
+      return warnings.filter((w) => w.startsWith('node-peft: '));
+    };
+    const lora = await run('lora');
+    expect(lora).toHaveLength(1);
+    expect(lora[0]).toContain('[bert.pooler.dense.weight, bert.pooler.dense.bias]');
+    expect(lora[0]).toContain('--modules-to-save bert.pooler.dense');
+    expect(await run('full')).toEqual([]);
+  }, 60_000);
 });
+
