@@ -62,7 +62,9 @@ describe('pretrain', () => {
     const config = JSON.parse(fs.readFileSync(path.join(out, 'model', 'config.json'), 'utf8'));
     // vocab_size as given (mini-opt pads it to 50272, as facebook/opt does) over the tokenizer's 50257 + 4; the pad id from the tokenizer (<pad> is 1).
     expect([config.architectures, config.vocab_size, config.pad_token_id]).toEqual([['OPTForCausalLM'], 50272, 1]);
-    expect(header(path.join(out, 'model', 'model.safetensors'))['model.decoder.embed_tokens.weight'].dtype).toBe('F32');
+    const keys = header(path.join(out, 'model', 'model.safetensors'));
+    expect(keys['model.decoder.embed_tokens.weight'].dtype).toBe('F32');
+    expect(Object.keys(keys).filter((k) => k.includes('pooler'))).toEqual([]);  // BERT's fixed pooler is for BERT only
     expect(fs.existsSync(path.join(out, 'model', 'vocab.json'))).toBe(true);
     const stepsRun = (): [TrainerCallback, number[]] => { const seen: number[] = []; return [{ onStepEnd: ({ state }) => { seen.push(state.globalStep); } }, seen]; };
     const [counter, seen] = stepsRun();
@@ -86,6 +88,19 @@ describe('pretrain', () => {
     expect(fs.readdirSync(out).some((d) => d.startsWith('checkpoint-'))).toBe(true);
     expect(r.evalLoss).toBeNaN();
     expect(r.evalTokens).toBe(0);
+  });
+
+  it('starts afresh beside folders that only look like checkpoints, and reports NaN held-out loss when there is no held-out text', async () => {
+    const { train } = texts();
+    const out = tmpDir();
+    for (const d of ['old-checkpoint-3', 'checkpoint-3-old']) fs.mkdirSync(path.join(out, d));
+    const seen: number[] = [];
+    const r = await pretrain({ family: 'opt', config: { ...SHAPE, ffn_dim: 32, word_embed_proj_dim: 16 }, tokenizer: VOCAB.opt, trainFiles: [train], evalFiles: [], blockSize: 32, cache: false, callbacks: [{ onStepEnd: ({ state }) => { seen.push(state.globalStep); } }], args: { ...ARGS, saveStrategy: 'no', outputDir: out, maxSteps: 2 } });
+    expect(seen).toEqual([1, 2]);
+    expect(r.train.status).toBe('completed');
+    expect(r.evalLoss).toBeNaN();
+    expect(r.perplexity).toBeNaN();
+    expect(r.saveDir).toBe(path.join(out, 'model'));
   });
 
   it('names the option at fault', async () => {
