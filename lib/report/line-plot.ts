@@ -17,7 +17,8 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 /** One polyline per series over a shared log2 x axis and a linear y axis, with a legend. */
 export function lineSvg(series: readonly LineSeries[], o: { title: string; xLabel: string; yLabel: string; width?: number; height?: number; digits?: number }): string {
   const [W, H] = [o.width ?? 640, o.height ?? 400];
-  const pad = { l: 64, r: 24, t: 36, b: 48 };
+  // The legend sits between the title and the plot, one line per series, clear of the data.
+  const pad = { l: 64, r: 24, t: 40 + 16 * series.length, b: 48 };
   const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`;
   const title = `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`;
   const shown = series.map((s) => ({ ...s, points: s.points.filter(([x, y]) => x > 0 && Number.isFinite(x) && Number.isFinite(y)) }));
@@ -40,7 +41,7 @@ export function lineSvg(series: readonly LineSeries[], o: { title: string; xLabe
     const dots = pts.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${color}" data-x="${x}" data-y="${y}"/>`).join('');
     const m = pts.find(([x]) => x === s.mark);
     const mark = m ? `<circle class="mark" cx="${sx(m[0]).toFixed(1)}" cy="${sy(m[1]).toFixed(1)}" r="7" fill="none" stroke="${color}" stroke-width="2"/><text x="${(sx(m[0]) + 9).toFixed(1)}" y="${(sy(m[1]) - 8).toFixed(1)}" fill="${color}">${m[1].toFixed(o.digits ?? 4)}</text>` : '';
-    const legend = `<text x="${W - pad.r - 4}" y="${pad.t + 14 + 16 * i}" text-anchor="end" fill="${color}">${esc(s.label)}</text>`;
+    const legend = `<text x="${pad.l}" y="${40 + 16 * i}" fill="${color}">${esc(s.label)}</text>`;
     return `<g class="series" data-label="${esc(s.label)}">${poly}${dots}${mark}${legend}</g>`;
   });
   const axes = `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text><text transform="translate(16 ${(pad.t + H - pad.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`;

@@ -110,7 +110,7 @@ function rankCurve(label, sweep, model, baseCache, seedSweeps) {
   const best = points.reduce((a, b) => (b.loss < a.loss ? b : a));
   // r=8 over every seed run: how far apart two ranks must be to differ.
   const r8 = rows([row(sweep, 'lora-r8'), ...seedSweeps.map((s) => row(s, 'lora-r8'))]).map((x) => x.metrics.eval_loss);
-  return { label, base, points, best: best.r, allParams: found[0][1].allParams, r8 };
+  return { label, base, points, best: best.r, allParams: found[0][1].allParams - found[0][1].trainableParams, r8 };  // the base model's own
 }
 
 /** (4) The best rank of mini-opt and of mini-opt-wide on Plato: table (loss and gain over each base per rank) and curves of the gain. */
@@ -126,7 +126,7 @@ function rankSize() {
     ...RANKS.map((r) => `| ${r} | ${curves.map((c) => cell(at(c, r))).join(' | ')} |`),
     `| best r | ${curves.map((c) => `${c.best} | ${f4(at(c, c.best).gain)}`).join(' | ')} |`,
     `| r=8, seeds ${SEEDS.join(', ')} (mean ± sd) | ${curves.map((c) => `${f4(mean(c.r8))} ± ${f4(sd(c.r8))} (${c.r8.length} seeds) | `).join(' | ')} |`,
-    `| parameters | ${curves.map((c) => `${c.allParams.toLocaleString('en-US')} | `).join(' | ')} |`].join('\n');
+    `| base model parameters | ${curves.map((c) => `${c.allParams.toLocaleString('en-US')} | `).join(' | ')} |`].join('\n');
   const csv = ['model,r,eval_loss,gain_over_base,trainable_params,base_loss', ...curves.flatMap((c) => c.points.map((p) => [JSON.stringify(c.label), p.r, p.loss, p.gain, p.params, c.base].join(',')))].join('\n');
   const svg = lineSvg(curves.map((c) => ({ label: `${c.label}, best r=${c.best}`, points: c.points.map((p) => [p.r, p.gain]), mark: c.best })),
     { title: 'LoRA on Plato: Apology loss gained over each base model, by rank', xLabel: 'LoRA rank r (q_proj, v_proj)', yLabel: 'base loss - LoRA loss' });
