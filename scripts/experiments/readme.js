@@ -89,8 +89,8 @@ ${fs.existsSync(path.join(ROOT, 'results/questions/latency.svg')) ? '![latency](
 The Plato LoRA sweep above (same data, budget and seed) on mini-opt and on mini-opt-wide, a twice
 as wide mini-opt (hidden 384, 6 heads, ffn 1536: 4× the parameters per layer) pre-trained on the
 same corpus for the same steps (\`npm run pretrain:mini-opt-wide\`, then \`node
-scripts/experiments/run.js rank-size\`). Each model is compared with its own base, since the wider
-one starts lower: "gain" is the base's Apology loss minus the adapted model's.
+scripts/experiments/run.js rank-size\`). Each model is compared with its own base, since the two
+start from different losses: "gain" is the base's Apology loss minus the adapted model's.
 
 ${table('questions/rank-size.md')}
 
