@@ -11,7 +11,6 @@ import { AutoTokenizer, resolveModelDir, type AnyTokenizer } from '../tokenizers
 import { TOKENIZER_FILES } from '../tokenizers/files';
 import { unreadable } from './files';
 
-
 /** SHA-256 (hex) of a file's contents, read in chunks. */
 export async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');

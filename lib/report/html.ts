@@ -43,7 +43,6 @@ export function reportCharts(history: readonly LogEntry[]): ChartData[] {
   return charts.filter((c) => c.steps.length > 0);
 }
 
-
 // Reading uPlot from its package keeps the page offline: nothing is fetched when it opens.
 function uplotAssets(): { js: string; css: string } {
   // A "</script" inside the library would end the element early.
