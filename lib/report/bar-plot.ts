@@ -3,7 +3,7 @@
 // row with its value written above it, and an error bar when a spread is given. Hand-written like
 // sweep-plot.ts, for the same reason: a few dozen lines of SVG need no charting library.
 import { escapeXml as esc } from './format';
-import { niceTicks } from './sweep-plot';
+import { axisLabels, emptySvg, linearY, svgDocument, type Frame } from './svg-frame';
 
 export interface Bar {
   label: string;
@@ -14,19 +14,16 @@ export interface Bar {
 
 /** Bars from zero (or from the smallest tick below every value when `fromZero` is false). */
 export function barSvg(bars: readonly Bar[], o: { title: string; yLabel: string; fromZero?: boolean; width?: number; height?: number; digits?: number }): string {
-  const [W, H] = [o.width ?? Math.max(360, 90 * bars.length + 100), o.height ?? 360];
-  const pad = { l: 64, r: 16, t: 36, b: 64 };
-  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`;
-  const title = `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`;
+  const f: Frame = { width: o.width ?? Math.max(360, 90 * bars.length + 100), height: o.height ?? 360, pad: { l: 64, r: 16, t: 36, b: 64 } };
+  const { width: W, height: H, pad } = f;
   const shown = bars.filter((b) => Number.isFinite(b.value));
-  if (shown.length === 0) return `${head}<rect width="${W}" height="${H}" fill="white"/>${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no values</text></svg>\n`;
+  if (shown.length === 0) return emptySvg(f, o.title, 'no values');
   const tops = shown.map((b) => b.value + (b.spread ?? 0));
   const lows = shown.map((b) => b.value - (b.spread ?? 0));
-  const ticks = niceTicks(o.fromZero === false ? Math.min(...lows) : Math.min(0, ...lows), Math.max(...tops));
-  const [y0, y1] = [Math.min(ticks[0], ...lows), Math.max(ticks[ticks.length - 1], ...tops)];
-  const sy = (v: number) => H - pad.b - ((v - y0) / (y1 - y0 || 1)) * (H - pad.t - pad.b);
+  const y = linearY(f, o.fromZero === false ? Math.min(...lows) : Math.min(0, ...lows), Math.max(...tops));
+  const [y0, y1] = y.domain;
+  const sy = y.scale;
   const slot = (W - pad.l - pad.r) / bars.length;
-  const grid = ticks.map((v) => `<line x1="${pad.l}" y1="${sy(v)}" x2="${W - pad.r}" y2="${sy(v)}" stroke="#ddd"/><text x="${pad.l - 6}" y="${sy(v) + 4}" text-anchor="end">${v.toPrecision(3)}</text>`);
   const marks = bars.map((b, i) => {
     const cx = pad.l + slot * (i + 0.5);
     const label = `<text x="${cx.toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${esc(b.label)}</text>`;
@@ -37,6 +34,5 @@ export function barSvg(bars: readonly Bar[], o: { title: string; yLabel: string;
     const text = `<text x="${cx.toFixed(1)}" y="${(sy(b.value + (b.spread ?? 0)) - 6).toFixed(1)}" text-anchor="middle">${b.value.toFixed(o.digits ?? 4)}</text>`;
     return `<g class="bar" data-label="${esc(b.label)}" data-value="${b.value}">${rect}${err}${text}${label}</g>`;
   });
-  const axis = `<text transform="translate(16 ${(pad.t + H - pad.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`;
-  return `${head}<rect width="${W}" height="${H}" fill="white"/>${title}${grid.join('')}${axis}${marks.join('')}</svg>\n`;
+  return svgDocument(f, o.title, [y.grid, axisLabels(f, o.yLabel), ...marks]);
 }
