@@ -20,7 +20,11 @@ const OTHER_CATEGORY = /^\p{C}$/u;
 const SPACE_SEPARATOR = /^\p{Zs}$/u;
 const PUNCTUATION = /^\p{P}$/u;
 
-/** The CJK Unified Ideograph blocks BERT lists; Hangul and kana are deliberately not in it. */
+/**
+ * The CJK Unified Ideograph blocks BERT lists; Hangul and kana are deliberately not in it.
+ * The last code points of five blocks (U+FAFF, U+2B73F, U+2B81F, U+2CEAF, U+2FA1F) are unassigned
+ * (category Cn) in Python 3.11's Unicode: the clean-up removes them before this test runs.
+ */
 function isChineseCodePoint(cp: number): boolean {
   return (
     (cp >= 0x4e00 && cp <= 0x9fff) ||
@@ -39,7 +43,8 @@ function isAsciiPunctuation(cp: number): boolean {
   return (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126);
 }
 
-function classifyUncached(cp: number): CharClass {
+/** The BERT class of one code point, computed (classify() memoises it). */
+export function classifyUncached(cp: number): CharClass {
   // The order follows BasicTokenizer: clean-up (controls, whitespace) runs before the
   // Chinese-character and punctuation passes.
   if (cp === 9 || cp === 10 || cp === 13 || cp === 32) return CharClass.Space;
@@ -55,7 +60,7 @@ function classifyUncached(cp: number): CharClass {
 const bmpClasses = new Uint8Array(0x10000);
 const astralClasses = new Map<number, CharClass>();
 
-/** The BERT class of one code point, memoised. */
+/** The BERT class of one code point, memoised: a table for the BMP, a map for the rest. */
 export function classify(cp: number): CharClass {
   if (cp < 0x10000) {
     let c = bmpClasses[cp];

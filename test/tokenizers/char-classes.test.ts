@@ -7,7 +7,7 @@
 // so BERT's clean-up drops them before the CJK test.
 import { describe, expect, it } from 'vitest';
 import { BasicTokenizer, splitOnPunctuation } from '../../lib/tokenizers/basic';
-import { classify, isAscii, pyStrip } from '../../lib/tokenizers/unicode';
+import { classify, classifyUncached, isAscii, pyStrip } from '../../lib/tokenizers/unicode';
 
 // CharClass values: Other, Removed (clean-up drops it), Space, Punct, Chinese.
 const O = 1, R = 2, S = 3, P = 4, C = 5;
@@ -24,9 +24,13 @@ const REFERENCE: [number, number][] = [
 ];
 
 describe('BERT character classes against transformers\' _is_whitespace / _is_control / _is_punctuation / _is_chinese_char', () => {
-  it('every range edge and special character has the class the Python functions give', () => {
-    const wrong = REFERENCE.filter(([cp, cls]) => classify(cp) !== cls).map(([cp, cls]) => `U+${cp.toString(16)}: ${classify(cp)}, expected ${cls}`);
-    expect(wrong).toEqual([]);
+  // Both the computation and the memo: once memoised, classify() no longer reruns the
+  // computation, so checking only classify() could pass on a class computed wrongly since.
+  it('every range edge and special character has the class the Python functions give, computed and memoised', () => {
+    for (const f of [classifyUncached, classify]) {
+      const wrong = REFERENCE.filter(([cp, cls]) => f(cp) !== cls).map(([cp, cls]) => `${f.name} U+${cp.toString(16)}: ${f(cp)}, expected ${cls}`);
+      expect(wrong).toEqual([]);
+    }
   });
   it('splitWords: astral CJK ideographs (surrogate pairs) become words of their own, astral non-CJK stays inside words', () => {
     const basic = new BasicTokenizer({ doLowerCase: false, stripAccents: null, tokenizeChineseChars: true });
@@ -36,6 +40,11 @@ describe('BERT character classes against transformers\' _is_whitespace / _is_con
     expect(basic.splitWords('a\ud800b')).toEqual(['ab']);
     // a high surrogate at the very end has no partner
     expect(basic.splitWords('a\ud800')).toEqual(['a']);
+    // nor does one followed by a private-use character (U+E000, past the low surrogates): both dropped
+    expect(basic.splitWords('a\ud800\ue000b')).toEqual(['ab']);
+    // lone low surrogates pair with nothing, neither after a letter nor after each other
+    expect(basic.splitWords('a\udc00b')).toEqual(['ab']);
+    expect(basic.splitWords('x\udc00\udc01y')).toEqual(['xy']);
     const off = new BasicTokenizer({ doLowerCase: false, stripAccents: null, tokenizeChineseChars: false });
     expect(off.splitWords('a\u{20000}b \u4e00\u4e01')).toEqual(['a\u{20000}b', '\u4e00\u4e01']);
   });
@@ -44,6 +53,15 @@ describe('BERT character classes against transformers\' _is_whitespace / _is_con
     expect(splitOnPunctuation('\u{10380}\u{10381}')).toEqual(['\u{10380}\u{10381}']);
     expect(splitOnPunctuation('..')).toEqual(['.', '.']);
     expect(splitOnPunctuation('')).toEqual([]);
+    // U+FFFF is the last one-unit character: the comma after it is still looked at
+    expect(splitOnPunctuation('\uffff,')).toEqual(['\uffff', ',']);
+  });
+  it('splitWords: leading, trailing and repeated spaces (and U+2028) leave no empty words', () => {
+    const basic = new BasicTokenizer({ doLowerCase: false, stripAccents: null, tokenizeChineseChars: true });
+    expect(basic.splitWords(' a  b ')).toEqual(['a', 'b']);
+    expect(basic.splitWords('\u2028a\u2029')).toEqual(['a']);
+    expect(basic.splitWords('\u4e00')).toEqual(['\u4e00']);
+    expect(basic.splitWords('   ')).toEqual([]);
   });
   it('isAscii: U+007F is ASCII, U+0080 is not', () => {
     expect(isAscii('abc\x7f')).toBe(true);
