@@ -40,4 +40,15 @@ export const scopes = {
     mutate: ['lib/train/{sampler,collator,mlm-collator,metrics,training-args,checkpoint,pyround,ranks,batches,state,callbacks,target,reporting,tensorboard,pretrain}.ts'],
     tests: ['test/train/{distributed-sampler,metrics,masked-lm,mlm-collator,data-pipeline,chunked-loss,train-units,reporting,target,callbacks,checkpoint,pretrain,resume,control,tensorboard}.test.ts'],
   },
+  // The trainer loop, in two runs that fit a session each: every mutant costs real (tiny)
+  // training runs. The tests train 2-layer random models for a few steps, against transformers'
+  // traces where there are some (trainer-epochs, the optim traces).
+  'train-step': {
+    mutate: ['lib/train/{step,evaluation,bert-pooler}.ts'],
+    tests: ['test/train/{trainer-epochs,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks}.test.ts'],
+  },
+  'train-loop': {
+    mutate: ['lib/train/{loop,trainer}.ts'],
+    tests: ['test/train/{trainer-epochs,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks,tensorboard}.test.ts'],
+  },
 };
