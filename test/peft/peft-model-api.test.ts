@@ -8,7 +8,9 @@ import path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as torch from '../../lib';
 import { BusyError, LoraConfig, PeftModel, getPeftModel, type Tensor } from '../../lib';
+import { native } from '../../lib/binding';
 import { saveSafetensors } from '../../lib/io';
+import { moduleHandle } from '../../lib/nn/module';
 import { readAdapter } from '../../lib/peft/peft-model';
 import { tinyBert } from '../train/helpers';
 import { maxAbsDiff } from '../models/helpers';
@@ -84,15 +86,19 @@ describe('PeftModel: BusyError names the operation refused', () => {
     await pending;
   });
 
-  it('loading weights into an adapter during a forward', async () => {
+  it('loading weights into an adapter while the model is held', async () => {
     const peft = getPeftModel(tinyBert(0).eval(), lora(), 'a');
     const dir = tmp();
     await peft.savePretrained(dir);
-    const pending = peft.forward(inputs);
-    // the file is read first, then the busy model refuses the copy
-    const load = peft.loadAdapterWeights(path.join(dir, 'a'), 'a');  // a non-default adapter is saved in dir/<name>/
-    await expect(load).rejects.toThrow(busyMessage('loading adapter weights'));
-    await pending;
+    // A hold like generate()'s keeps the model busy for as long as the file takes to read (a
+    // forward might finish first).
+    const lease = native.moduleHold(moduleHandle(peft.baseModel), 'the test');
+    try {
+      await expect(peft.loadAdapterWeights(path.join(dir, 'a'), 'a')).rejects.toThrow(busyMessage('loading adapter weights'));
+    } finally {
+      native.moduleRelease(lease);
+    }
+    await peft.loadAdapterWeights(path.join(dir, 'a'), 'a');  // a non-default adapter is saved in dir/<name>/
   });
 });
 
