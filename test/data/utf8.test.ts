@@ -50,6 +50,47 @@ describe('StreamingUtf8Decoder', () => {
   });
 });
 
+// The WHATWG decoder (TextDecoder, fatal) is the reference: on every lead byte with second and
+// third bytes at the edges of table 3-7's ranges, the byte scan must agree on valid or not, and
+// put the first bad sequence where the error is (offset 1, after an 'a').
+describe('firstInvalidUtf8 and the streaming decoder against TextDecoder (fatal) at every range edge', () => {
+  const EDGES = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0];
+  const cases: number[][] = [];
+  for (let lead = 0x80; lead <= 0xff; lead++) {
+    for (const second of EDGES) {
+      cases.push([lead, second]);
+      for (const third of EDGES) cases.push([lead, second, third], [lead, second, third, 0x80], [lead, second, 0x80, third]);
+    }
+  }
+  const reference = (b: Uint8Array) => { try { new TextDecoder('utf-8', { fatal: true }).decode(b); return true; } catch { return false; } };
+
+  it('valid exactly where TextDecoder is, and the first bad sequence found after a valid prefix', () => {
+    const wrong: string[] = [];
+    for (const seq of cases) {
+      const b = bytes(0x61, ...seq);
+      const at = firstInvalidUtf8(b);
+      if ((at === -1) !== reference(b) || (at !== -1 && !reference(b.subarray(0, at)))) wrong.push(`${seq.map((x) => x.toString(16)).join(' ')}: ${at}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('two chunks split anywhere decode as the whole does, with the error on the same line', () => {
+    const outcome = (f: () => string) => { try { return f(); } catch (err) { return (err as Error).message; } };
+    const wrong: string[] = [];
+    const LEADS = [0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5];  // the edges; every lead byte for 2-byte cases
+    for (const seq of cases.filter((c) => c.length <= 2 || (c.length === 3 && LEADS.includes(c[0])))) {
+      const b = bytes(0x0a, ...seq, 0x0a, 0x62);
+      const whole = outcome(() => decodeUtf8(b, 'f'));
+      for (let cut = 1; cut < b.length; cut++) {
+        const d = new StreamingUtf8Decoder('f');
+        const split = outcome(() => d.decode(b.subarray(0, cut)) + d.decode(b.subarray(cut)) + d.end());
+        if (split !== whole) wrong.push(`${seq.map((x) => x.toString(16)).join(' ')} cut at ${cut}: ${split} vs ${whole}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('readText and readLines', () => {
   const dir = tempDir();
 
