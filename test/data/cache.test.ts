@@ -51,6 +51,27 @@ describe('classification cache', () => {
     expect(entries(cache).length).toBe(5);
   });
 
+  it('every option that changes the rows is part of the key; a repeated load with the same options hits', async () => {
+    const dir = tempDir();
+    const file = write(dir, 'd.csv', 'text,label,other,pair\nGreat stuff,pos,1,x\nNot good at all,neg,0,y\nmeh,neu,1,z\n');
+    const tsv = write(dir, 'd.tsv', 'text;label;other;pair\nGreat stuff;pos;1;x\nNot good at all;neg;0;y\nmeh;neu;1;z\n');
+    const mapping = write(dir, 'm.txt', 'neg\nneu\npos\n');
+    const cache = path.join(dir, 'cache');
+    const variants: Record<string, unknown>[] = [
+      {}, { textColumn: 'pair' }, { textPairColumn: 'pair' }, { labelColumn: 'other' }, { labelNames: ['pos', 'neg', 'neu'] },
+      { mappingFile: mapping }, { maxLength: 4 }, { maxSamples: 2 }, { shuffle: true }, { shuffle: true, seed: 7 },
+      { files: tsv, format: 'csv', delimiter: ';' },
+    ];
+    for (const v of variants) {
+      const first = await loadTextClassification({ files: file, tokenizer: bert, cache, ...v });
+      expect([JSON.stringify(v), first.fromCache]).toEqual([JSON.stringify(v), false]);
+    }
+    for (const v of variants) expect((await loadTextClassification({ files: file, tokenizer: bert, cache, ...v })).fromCache).toBe(true);
+    // shuffle: false and no seed are the same rows as leaving them out; a seed without shuffle too
+    expect((await loadTextClassification({ files: file, tokenizer: bert, cache, shuffle: false, seed: 9 })).fromCache).toBe(true);
+    expect(entries(cache).length).toBe(variants.length);
+  });
+
   it('a damaged entry (flipped byte, cut short, garbage) is ignored with a warning and rebuilt', async () => {
     const { file, cache } = dataDir();
     const good = await loadTextClassification({ files: file, tokenizer: bert, cache });

@@ -122,6 +122,23 @@ describe('loadTextClassification', () => {
     expect((await rejection(loadTextClassification({ files: file, tokenizer: 42 as never }))).message).toMatch(/tokenizer must be a tokenizer/);
   });
 
+  it('each option of the wrong kind is refused before any file is read, naming the option', async () => {
+    const file = write(dir, 'ok2.csv', 'text,label\na,1\n');
+    const message = async (o: Record<string, unknown>) => (await rejection(loadTextClassification({ files: file, tokenizer: bert, ...o } as never))).message;
+    expect(await message({ format: 'xml' })).toBe('loadTextClassification(): format must be one of tweeteval, csv, tsv, json, jsonl, parquet, got xml');
+    for (const k of ['dir', 'split', 'textColumn', 'textPairColumn', 'labelColumn', 'mappingFile', 'delimiter']) {
+      expect(await message({ [k]: '' })).toBe(`loadTextClassification(): ${k} must be a non-empty string`);
+      expect(await message({ [k]: 3 })).toBe(`loadTextClassification(): ${k} must be a non-empty string`);
+    }
+    for (const k of ['maxSamples', 'maxLength']) {
+      for (const v of [0, -1, 1.5, '2']) expect(await message({ [k]: v })).toBe(`loadTextClassification(): ${k} must be a positive integer, got ${v}`);
+    }
+    expect(await message({ labelNames: ['a'], mappingFile: 'm.txt' })).toBe('loadTextClassification(): pass labelNames or mappingFile, not both');
+    // the smallest values allowed pass the checks
+    const one = await loadTextClassification({ files: file, tokenizer: bert, maxSamples: 1, maxLength: 3, labelNames: { 0: '0', 1: '1' } });
+    expect(one.examples.map((e) => [e.inputIds.length, e.labels])).toEqual([[3, 1]]);
+  });
+
   it('a folder with split picks the files named after the split', async () => {
     const d = tempDir();
     write(d, 'train.csv', 'text,label\na,0\n');
