@@ -156,6 +156,25 @@ describe('loadTextBlocks options', () => {
     expect((await loadTextBlocks({ files: a, tokenizer: gpt2 })).blockSize).toBe(1024);
   });
 
+  it('counts and holdOut of the wrong kind are refused, naming the option; holdOut takes a path or a list', async () => {
+    const message = async (o: Record<string, unknown>) => (await rejection(loadTextBlocks({ files: [a, b], tokenizer: gpt2, ...o } as never))).message;
+    for (const k of ['blockSize', 'maxSamples', 'maxEvalSamples']) {
+      for (const v of [0, -2, 1.5, '8']) expect(await message({ [k]: v })).toBe(`loadTextBlocks(): ${k} must be a positive integer, got ${v}`);
+    }
+    for (const v of ['', [''], [3], 3]) expect(await message({ holdOut: v })).toBe('loadTextBlocks(): holdOut must be a file name or path, or a list of them');
+    expect(await message({ holdOut: ['a.txt', 'c.txt'] })).toBe("loadTextBlocks(): holdOut 'c.txt' is none of the files (a.txt, b.txt)");
+    const byPath = await loadTextBlocks({ files: [a, b], tokenizer: gpt2, blockSize: 1, holdOut: [path.resolve(b)] });
+    expect([byPath.trainFiles, byPath.evalFiles]).toEqual([[a], [b]]);
+    const one = await loadTextBlocks({ files: [a, b], tokenizer: gpt2, blockSize: 1, holdOut: 'b.txt', maxSamples: 1, maxEvalSamples: 1 });
+    expect([one.train.length, one.eval!.length, one.blockSize]).toEqual([1, 1, 1]);
+  });
+
+  it('a tokenizer without a length limit (modelMaxLength very large) defaults to 1024 and takes any block size', async () => {
+    const unlimited = Object.assign(Object.create(Object.getPrototypeOf(bert)), bert, { modelMaxLength: 1e30 }) as AnyTokenizer;
+    expect((await loadTextBlocks({ files: a, tokenizer: unlimited })).blockSize).toBe(1024);
+    expect((await loadTextBlocks({ files: a, tokenizer: unlimited, blockSize: 4096 })).blockSize).toBe(4096);
+  });
+
   it('bad options and files are errors that say what to do', async () => {
     expect((await rejection(loadTextBlocks({ files: [a, b], holdOut: 'c.txt', tokenizer: gpt2 }))).message).toMatch(/holdOut 'c\.txt' is none of the files \(a\.txt, b\.txt\)/);
     expect((await rejection(loadTextBlocks({ files: [a], holdOut: 'a.txt', tokenizer: gpt2 }))).message).toMatch(/every file is held out/);
