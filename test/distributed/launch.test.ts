@@ -1,7 +1,9 @@
 // node-peft launch through the real command line: torchrun's variables and the core split for
 // each process, a failing rank stopping the others with the failed rank's status, and clear
 // errors for a port in use, a malformed address and an address that is not this machine's.
+import fs from 'fs';
 import net from 'net';
+import os from 'os';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
 import { CLI, freePort, jsonLines, run, WORKERS } from './helpers';
@@ -29,7 +31,9 @@ describe('node-peft launch', () => {
 
   it('a rank that fails stops the others and the launcher exits with its status, naming it', async () => {
     const port = await freePort();
-    const r = await launch(['--nproc-per-node', '2', '--master-port', String(port), ENV_JS], { EXIT_1: '3', SLEEP_0: '1' });
+    // rank 1 fails once rank 0 is ready to report the SIGTERM the launcher then sends it
+    const ready = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-launch-')), 'ready-0');
+    const r = await launch(['--nproc-per-node', '2', '--master-port', String(port), ENV_JS], { EXIT_1: '3', SLEEP_0: '1', READY_FILE_0: ready, AWAIT_FILE: ready });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/node-peft launch: rank 1 \(pid \d+\) exited with status 3/);
     expect(r.stderr).toMatch(/node-peft launch: stopping rank 0/);
