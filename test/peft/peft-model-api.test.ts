@@ -19,7 +19,7 @@ const lora = (o: ConstructorParameters<typeof LoraConfig>[0] = {}) => new LoraCo
 const inputs = { inputIds: torch.randint(3, 120, [2, 6]), attentionMask: torch.ones([2, 6], { dtype: 'int64' }) };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-api-'));
 
-/** Sets every parameter whose name contains `part` of adapter `name` to `value` (or random). */
+/** Sets every parameter whose name contains `part` to `value` (random values when none is given). */
 function fill(peft: PeftModel, part: string, value?: number): void {
   torch.noGrad(() => {
     for (const [n, t] of peft.baseModel.namedParameters()) if (n.includes(part)) t.copy_(value === undefined ? torch.randn(t.shape).mul(0.3) : torch.full(t.shape, value));
