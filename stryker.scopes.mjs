@@ -45,7 +45,7 @@ export const scopes = {
   // traces where there are some (trainer-epochs, the optim traces).
   'train-step': {
     mutate: ['lib/train/{step,evaluation,bert-pooler}.ts'],
-    tests: ['test/train/{trainer-epochs,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks}.test.ts'],
+    tests: ['test/train/{trainer-epochs,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks,evaluation,bert-pooler}.test.ts'],
   },
   'train-loop': {
     mutate: ['lib/train/{loop,trainer}.ts'],
