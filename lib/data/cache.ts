@@ -15,6 +15,7 @@ import { createReadStream, promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { tempPathFor } from '../util/fs';
+import { DataError } from './errors';
 import type { Example } from './types';
 
 export interface CacheField {
@@ -297,7 +298,8 @@ function parseMeta(json: Buffer): EntryMeta {
 
 async function verifyHash(file: string, hashedBytes: number, expected: Buffer): Promise<void> {
   const hash = createHash('sha256');
-  if (hashedBytes > 0) for await (const chunk of createReadStream(file, { start: 0, end: hashedBytes - 1 })) hash.update(chunk as Buffer);
+  // hashedBytes > 0: the meta length field is always hashed.
+  for await (const chunk of createReadStream(file, { start: 0, end: hashedBytes - 1 })) hash.update(chunk as Buffer);
   if (!hash.digest().equals(expected)) throw new CorruptEntry('checksum mismatch');
 }
 
@@ -312,5 +314,10 @@ async function* readRows(file: string, meta: EntryMeta, bodyBytes: number): Asyn
       }
     }
   }
-  if (reader.leftover !== 0 || count !== meta.count) throw new CorruptEntry(`${count} rows and ${reader.leftover} stray bytes where ${meta.count} rows were recorded`);
+  // The checksum matched when the entry was opened, so the file changed while it was read (or the
+  // writer erred). Rows have been handed out already: too late to rebuild quietly, so say so.
+  if (reader.leftover !== 0 || count !== meta.count) {
+    await fsp.rm(file, { force: true }).catch(() => undefined);
+    throw new DataError({ file }, `corrupt data cache entry: ${count} rows and ${reader.leftover} stray bytes where ${meta.count} rows were recorded`, 'it has been deleted; run again to tokenize the data anew');
+  }
 }
