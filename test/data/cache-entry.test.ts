@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { DataError, DatasetCache, defaultCacheDir, type CacheField, type Example } from '../../lib/data';
+import { DataError, DatasetCache, defaultCacheDir, type Example } from '../../lib/data';
+import type { CacheField } from '../../lib/data/cache';
 import { tempDir } from './helpers';
 
 const FIELDS: CacheField[] = [
