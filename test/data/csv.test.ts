@@ -60,4 +60,37 @@ describe('readCsv', () => {
     const t = await readCsv(write(dir, 'semi.csv', 'text;label\na,b;1\n'), { delimiter: ';' });
     expect(t.rows).toEqual([{ text: 'a,b', label: '1' }]);
   });
+
+  it('the delimiter comes from the extension at the end of the name, in any case', async () => {
+    expect((await readCsv(write(dir, 'UPPER.TSV', 'a\tb\n1,2\t3\n'))).rows).toEqual([{ a: '1,2', b: '3' }]);
+    expect((await readCsv(write(dir, 'x.tsv.csv', 'a,b\n1\t2,3\n'))).rows).toEqual([{ a: '1\t2', b: '3' }]);
+  });
+
+  it('a blank CRLF line before a record is skipped when locating it', async () => {
+    const t = await readCsv(write(dir, 'crlf-blank.csv', 'text,label\r\na,1\r\n\r\n\r\nb,2\r\n'));
+    expect(t.rows).toEqual([{ text: 'a', label: '1' }, { text: 'b', label: '2' }]);
+    expect([0, 1].map((i) => t.locate(i))).toEqual([{ file: t.file, line: 2 }, { file: t.file, line: 5 }]);
+  });
+
+  it('field counts of two digits are reported whole', async () => {
+    const header = Array.from({ length: 12 }, (_, i) => `c${i}`).join(',');
+    const file = write(dir, 'wide12.csv', `${header}\n${'x,'.repeat(11)}x\n${'x,'.repeat(12)}x\n`);
+    expect((await rejection(readCsv(file))).message).toMatch(/, line 3: 13 fields where the header has 12;/);
+  });
+
+  it('each file-level error is the whole sentence: what is wrong and how to fix it', async () => {
+    const cases: [string, string, string][] = [
+      ['head2.csv', 'text,label\n', 'the file has a header but no rows; check that it is the right file'],
+      ['dup2.csv', 'text,text\na,b\n', 'line 1: column "text" appears twice in the header; give each column its own name'],
+      ['blank2.csv', 'text,,label\na,b,c\n', 'line 1: header field 2 is empty; name every column in the first line'],
+    ];
+    for (const [name, text, message] of cases) {
+      const file = write(dir, name, text);
+      const err = await rejection(readCsv(file));
+      expect(err).toBeInstanceOf(DataError);
+      expect(err.message).toBe(message.startsWith('line') ? `${file}, ${message}` : `${file}: ${message}`);
+    }
+    const open = write(dir, 'open2.csv', 'text,label\na,1\n"never closed,1\n');
+    expect((await rejection(readCsv(open))).message).toBe(`${open}, line 3: the file ends inside a quoted field (a quote opened on an earlier line is never closed); close the quoted field with "`);
+  });
 });

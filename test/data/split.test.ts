@@ -80,3 +80,46 @@ describe('trainTestSplit (datasets train_test_split sizes)', () => {
     expect(() => trainTestSplit(items, { test_size: 0.1 } as never)).toThrow(/unknown option 'test_size'/);
   });
 });
+
+describe('trainTestSplit and shuffle: every check, with its message', () => {
+  const items = Array.from({ length: 10 }, (_, i) => i);
+
+  it('seed 0 is a seed (not the default); negative, fractional and non-number seeds are refused by name', () => {
+    expect(shuffle(items, 0)).toEqual(permutation(10, 0).map((i) => items[i]));
+    expect(shuffle(items, 0)).not.toEqual(shuffle(items));
+    expect(trainTestSplit(items, { seed: 0 }).test).toEqual(permutation(10, 0).slice(0, 3));
+    expect(() => shuffle(items, -1)).toThrow('shuffle(): seed must be a non-negative integer, got -1');
+    expect(() => shuffle(items, 0.5)).toThrow('shuffle(): seed must be a non-negative integer, got 0.5');
+    expect(() => shuffle(items, '3' as never)).toThrow('shuffle(): seed must be a non-negative integer, got 3');
+    expect(() => trainTestSplit(items, { seed: 2 ** 53 })).toThrow(`trainTestSplit(): seed must be a non-negative integer, got ${2 ** 53}`);
+  });
+
+  it('a size of 0, a negative size, NaN or a string is refused with the option named', () => {
+    const msg = (name: string, v: string) => `trainTestSplit(): ${name} must be a fraction in (0, 1) or a positive row count, got ${v}`;
+    expect(() => trainTestSplit(items, { testSize: 0 })).toThrow(msg('testSize', '0'));
+    expect(() => trainTestSplit(items, { testSize: -0.5 })).toThrow(msg('testSize', '-0.5'));
+    expect(() => trainTestSplit(items, { trainSize: NaN })).toThrow(msg('trainSize', 'NaN'));
+    expect(() => trainTestSplit(items, { testSize: 0.2, trainSize: '3' as never })).toThrow(msg('trainSize', '3'));
+    expect(() => trainTestSplit(items, { trainSize: 2.5 })).toThrow('trainTestSplit(): trainSize 2.5 is neither a fraction below 1 nor a whole row count');
+  });
+
+  it('a size of exactly 1 is one row, not the whole set', () => {
+    expect(trainTestSplit(items, { testSize: 1 }).test.length).toBe(1);
+    expect(trainTestSplit(items, { trainSize: 1, shuffle: false })).toEqual({ train: [0], test: [1, 2, 3, 4, 5, 6, 7, 8, 9] });
+  });
+
+  it('trainSize alone: the test set is the rest; both sizes may leave rows out', () => {
+    expect(trainTestSplit(items, { trainSize: 7, shuffle: false })).toEqual({ train: [0, 1, 2, 3, 4, 5, 6], test: [7, 8, 9] });
+    const s = trainTestSplit(items, { testSize: 2, trainSize: 3, shuffle: false });
+    expect(s).toEqual({ train: [0, 1, 2], test: [3, 4] });
+    const shuffled = trainTestSplit(items, { testSize: 2, trainSize: 3, seed: 42 });
+    expect(shuffled).toEqual({ test: [3, 6], train: [8, 7, 5] });  // permutation(10, 42) = 3 6 | 8 7 5 | ...
+  });
+
+  it('the size error gives both sizes as given (or unset) and the rows they make', () => {
+    expect(() => trainTestSplit(items, { trainSize: 10 })).toThrow('trainTestSplit(): with 10 rows, testSize unset and trainSize 10 give 0 test and 10 train rows; both must be at least 1 and together at most 10');
+    expect(() => trainTestSplit(items, { testSize: 0.99 })).toThrow('trainTestSplit(): with 10 rows, testSize 0.99 and trainSize unset give 10 test and 0 train rows; both must be at least 1 and together at most 10');
+    expect(() => trainTestSplit(items, { testSize: 11 })).toThrow('give 11 test and -1 train rows');
+    expect(() => trainTestSplit(items, { testSize: 5, trainSize: 6 })).toThrow('give 5 test and 6 train rows');
+  });
+});
