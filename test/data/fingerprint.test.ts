@@ -7,7 +7,8 @@ import os from 'os';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
 import { safeCut } from '../../lib/data/documents';
-import { hashFile, hashValue, tokenizerSource } from '../../lib/data/fingerprint';
+import { hashFile, hashValue, instanceFingerprint, tokenizerSource } from '../../lib/data/fingerprint';
+import { BertTokenizer } from '../../lib/tokenizers';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -79,5 +80,37 @@ describe('safeCut: where a document may be cut between tokenizer calls', () => {
     expect(safeCut('a b\tcd', true)).toBe(1);
     expect(safeCut('a\u3000b', false)).toBe(1);  // U+3000 is Unicode White_Space
     expect(safeCut('a\u3000b', true)).toBe(-1);
+  });
+});
+
+// An instance's fingerprint must follow what it encodes with, and nothing else: not the order its
+// vocabulary was built in, and not the object's identity.
+describe('instanceFingerprint', () => {
+  const TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', '##s', ',', '!'];
+  const bert = (extra: Record<string, unknown> = {}, vocab: unknown = TOKENS) => new BertTokenizer({ vocab: vocab as string[], ...extra });
+
+  it('two instances built alike agree; a vocabulary Map given in another insertion order gives the same key', () => {
+    expect(instanceFingerprint(bert())).toBe(instanceFingerprint(bert()));
+    const reversed = new Map([...TOKENS.entries()].reverse().map(([id, t]) => [t, id] as [string, number]));
+    expect(instanceFingerprint(bert({}, reversed))).toBe(instanceFingerprint(bert()));
+  });
+
+  it('a setting, a token id, the special tokens or the class change the key', () => {
+    const base = instanceFingerprint(bert());
+    expect(instanceFingerprint(bert({ doLowerCase: false }))).not.toBe(base);
+    expect(instanceFingerprint(bert({ modelMaxLength: 7 }))).not.toBe(base);
+    const swapped = [...TOKENS];
+    [swapped[5], swapped[6]] = [swapped[6], swapped[5]];
+    expect(instanceFingerprint(bert({}, swapped))).not.toBe(base);
+    expect(instanceFingerprint(bert({ additionalSpecialTokens: ['world'] }))).not.toBe(base);
+    class OtherBert extends BertTokenizer {}
+    expect(instanceFingerprint(new OtherBert({ vocab: TOKENS }))).not.toBe(base);
+  });
+
+  it('the key of a tokenizer passed as an instance is its instance fingerprint', async () => {
+    const tok = bert();
+    const source = tokenizerSource('w', tok);
+    expect(await source.fingerprint()).toBe(instanceFingerprint(tok));
+    expect(await source.load()).toBe(tok);
   });
 });
