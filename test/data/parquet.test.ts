@@ -73,4 +73,16 @@ describe('readParquet', () => {
     const file = write(dir, 'empty.parquet', new Uint8Array(buffer));
     expect((await rejection(readParquet(file, ['text']))).message).toMatch(/empty\.parquet: the Parquet file has no rows/);
   });
+
+  it('a null string stays null (not an empty string), so the loader can name the row', async () => {
+    const buffer = parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a', null, 'c'], type: 'STRING' }, { name: 'label', data: [0, 1, 2], type: 'INT32' }] });
+    const t = await readParquet(write(dir, 'nulls.parquet', new Uint8Array(buffer)), ['text', 'label']);
+    expect(t.rows).toEqual([{ text: 'a', label: 0 }, { text: null, label: 1 }, { text: 'c', label: 2 }]);
+  });
+
+  it('the no-rows error says what to do', async () => {
+    const buffer = parquetWriteBuffer({ columnData: [{ name: 'text', data: [], type: 'STRING' }] });
+    const file = write(dir, 'empty2.parquet', new Uint8Array(buffer));
+    expect((await rejection(readParquet(file, ['text']))).message).toBe(`${file}: the Parquet file has no rows; check that it is the right file`);
+  });
 });
