@@ -40,4 +40,30 @@ describe('readJsonLines', () => {
     expect((await rejection(readJsonLines(write(dir, 'e.jsonl', '\n\n')))).message).toMatch(/e\.jsonl: the file is empty/);
     expect((await rejection(readJsonLines(write(dir, 'e.json', '[]')))).message).toMatch(/e\.json: the JSON array is empty/);
   });
+
+  it('a line of spaces is blank; a JSON array may follow leading whitespace, and its columns are the union of keys', async () => {
+    const lines = await readJsonLines(write(dir, 'spaces.jsonl', '{"text": "a"}\n   \t\n{"text": "b"}\n'));
+    expect(lines.rows).toEqual([{ text: 'a' }, { text: 'b' }]);
+    expect(lines.locate(1)).toEqual({ file: lines.file, line: 3 });
+    const array = await readJsonLines(write(dir, 'indented.json', '\n  [{"text": "a"}, {"label": 1}]\n'));
+    expect(array.rows).toEqual([{ text: 'a' }, { label: 1 }]);
+    expect(array.columns).toEqual(['text', 'label']);
+    expect(array.locate(1)).toEqual({ file: array.file, row: 1 });
+  });
+
+  it('array errors are whole sentences naming the file or the row', async () => {
+    const broken = write(dir, 'broken.json', '[{"text": "a"},');
+    const err = await rejection(readJsonLines(broken));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toMatch(new RegExp(`^${broken}: not valid JSON \\(.+\\); fix the JSON array, or write JSON Lines \\(one object per line\\)$`));
+    const empty = write(dir, 'empty-array.json', '[]');
+    expect((await rejection(readJsonLines(empty))).message).toBe(`${empty}: the JSON array is empty; check that it is the right file`);
+    const fix = 'write each example as {"text": ..., "label": ...}';
+    for (const [value, kind] of [['null', 'null'], ['[1]', 'an array'], ['"x"', 'string'], ['2', 'number']]) {
+      const file = write(dir, `row-${kind.replace(' ', '-')}.json`, `[{"text": "a"}, ${value}]`);
+      expect((await rejection(readJsonLines(file))).message).toBe(`${file}, row 1: expected a JSON object with named fields, got ${kind}; ${fix}`);
+    }
+    const line = write(dir, 'null-line.jsonl', '{"text": "a"}\nnull\n');
+    expect((await rejection(readJsonLines(line))).message).toBe(`${line}, line 2: expected a JSON object with named fields, got null; ${fix}`);
+  });
 });
