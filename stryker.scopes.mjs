@@ -26,6 +26,22 @@ export const scopes = {
     mutate: ['lib/tokenizers/{unicode,basic}.ts'],
     tests: ['test/tokenizers/{basic,wordpiece,validate,char-classes,vocab}.test.ts'],
   },
+  // The rest of lib/tokenizers in three runs that fit a session each (the whole folder is ~10 h:
+  // the parity tests load real vocabularies). GPT-2's byte-level BPE against the GPT-2 / OPT tests:
+  'tokenizers-bpe': {
+    mutate: ['lib/tokenizers/{bpe,bytes,gpt2,pretokenize}.ts'],
+    tests: ['test/tokenizers/{gpt2.parity,opt,roundtrip.property,vocab,validation}.test.ts'],
+  },
+  // BERT's WordPiece, special-token splitting and the BertTokenizer class against the BERT tests:
+  'tokenizers-bert': {
+    mutate: ['lib/tokenizers/{bert,wordpiece,special,cleanup}.ts'],
+    tests: ['test/tokenizers/{bert.parity,bert-uncased.parity,wordpiece,basic,validation,roundtrip.property}.test.ts'],
+  },
+  // The shared tokenizer machinery: encoding options, batches, loading folders and the hub cache.
+  'tokenizers-base': {
+    mutate: ['lib/tokenizers/{base,batch,options,loader,files,hub,auto,validate,vocab,tensors}.ts'],
+    tests: ['test/tokenizers/**/*.test.ts'],
+  },
   data: {
     mutate: ['lib/data/**/*.ts', '!lib/data/index.ts'],
     tests: ['test/data/**/*.test.ts'],
