@@ -22,10 +22,14 @@ export async function addBertPooler(dir: string, o: { hiddenSize: number; initia
     const dtype: DType = tensors.get('bert.embeddings.word_embeddings.weight')?.dtype ?? 'float32';
     manualSeed(o.seed);
     const h = o.hiddenSize;
+    // Drawn in float32 and then cast, as _init_weights draws before a half-precision save.
     const draw = randn([h, h]);
-    tensors.set(POOLER_KEYS[0], draw.mul(o.initializerRange ?? 0.02).to(dtype));
-    tensors.set(POOLER_KEYS[1], zeros([h]).to(dtype));
-    draw.dispose();
+    const weight = draw.mul(o.initializerRange ?? 0.02);
+    const bias = zeros([h]);
+    POOLER_KEYS.forEach((k) => tensors.get(k)?.dispose());  // a half pooler is replaced whole
+    tensors.set(POOLER_KEYS[0], weight.to(dtype));
+    tensors.set(POOLER_KEYS[1], bias.to(dtype));
+    [draw, weight, bias].forEach((t) => t.dispose());
     await saveSafetensors(file, tensors, Object.keys(metadata).length ? metadata : { format: 'pt' });
     return true;
   } finally {

@@ -29,7 +29,9 @@ function padConcat(parts: Tensor[]): Tensor {
   const padded = parts.map((p) => {
     const shape = p.shape;
     const out = full([shape[0], length, ...shape.slice(2)], -100, { dtype: p.dtype });
-    noGrad(() => out.narrow(1, 0, shape[1]).copy_(p));
+    const view = out.narrow(1, 0, shape[1]);
+    noGrad(() => view.copy_(p));
+    view.dispose();
     return out;
   });
   const result = cat(padded, 0);
@@ -89,13 +91,14 @@ export async function evaluationLoop(target: TrainTarget, source: BatchSource, o
     }
     if (options.keepPredictions && out.logits) {
       const raw = wrap(out.logits);
-      logits.push(raw.cpu().float());
-      raw.dispose();
+      const cpu = raw.cpu();
+      logits.push(cpu.float());
+      [raw, cpu].forEach((t) => t.dispose());
     }
+    // cpu() copies (a new handle even on the CPU), so the batch is freed whole.
     if (options.keepPredictions && batch.labels) labels.push(batch.labels.cpu());
     for (const h of [out.lastHiddenState, out.poolerOutput, options.keepPredictions ? null : out.logits]) if (h) h.dispose();
-    if (!options.keepPredictions || !batch.labels) disposeBatch(batch);
-    else for (const t of [batch.inputIds, batch.attentionMask, batch.tokenTypeIds]) t?.dispose();
+    disposeBatch(batch);
   }
   let predictions = logits.length > 0 ? padConcat(logits) : null;
   let labelIds = labels.length > 0 ? padConcat(labels) : null;

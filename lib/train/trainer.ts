@@ -303,7 +303,10 @@ export class Trainer {
     const dataset = o.evalDataset ?? this.evalDataset;
     if (!dataset) throw new Error('Trainer.evaluate() requires an evalDataset');
     const start = performance.now();
-    const { metrics, numSamples, numSteps } = await this.#evaluationMetrics(dataset, o.metricKeyPrefix ?? 'eval');
+    const { metrics, numSamples, numSteps, predictions, labelIds } = await this.#evaluationMetrics(dataset, o.metricKeyPrefix ?? 'eval');
+    // computeMetrics has read them; unlike predict(), evaluate() hands them to nobody.
+    predictions?.dispose();
+    labelIds?.dispose();
     Object.assign(metrics, speedMetrics(o.metricKeyPrefix ?? 'eval', start, numSamples, numSteps));
     await this.log(metrics);
     await this.callbackHandler.call('onEvaluate', { args: this.args, state: this.state, control: this.control, metrics });
@@ -323,7 +326,7 @@ export class Trainer {
     return { metrics: prefixed, numSamples: out.numSamples, numSteps: out.numSteps, predictions: out.predictions, labelIds: out.labelIds };
   }
 
-  /** [async] Predictions (logits), labels and metrics (prefixed "test_") on a data set. */
+  /** [async] Predictions (logits), labels and metrics (prefixed "test_") on a data set; the caller disposes the two tensors. */
   async predict(testDataset: Dataset, options: { metricKeyPrefix?: string } = {}): Promise<PredictionOutput> {
     const prefix = expectOptions('predict', options, ['metricKeyPrefix']).metricKeyPrefix ?? 'test';
     const start = performance.now();

@@ -7,7 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
-import { tensor, zeros } from '../../lib';
+import { liveTensorCount, tensor, zeros } from '../../lib';
 import { loadSafetensors, readSafetensorsHeader, saveSafetensors } from '../../lib/io/safetensors';
 import { addBertPooler, POOLER_KEYS } from '../../lib/train/bert-pooler';
 import { tmpDir } from './helpers';
@@ -73,9 +73,20 @@ describe('addBertPooler', () => {
     const bias = tensor([1, 2, 3]);
     await saveSafetensors(path.join(dir, 'model.safetensors'), new Map([[POOLER_KEYS[1], bias]]));
     bias.dispose();
+    const before = liveTensorCount();
     expect(await addBertPooler(dir, { hiddenSize: 3, initializerRange: 0.05, seed: 7 })).toBe(true);
+    expect(liveTensorCount()).toBe(before);  // the replaced bias is freed too
     const p = await pooler(dir);
     expect(p.dtype).toBe('float32');  // no word embeddings: float32
     expect(p.bias).toEqual([0, 0, 0]);
+  });
+
+  it('frees every tensor it loads or draws, whether it adds the pooler or not', async () => {
+    const dir = await folder('float16');
+    const before = liveTensorCount();
+    await addBertPooler(dir, { hiddenSize: 3, seed: 7 });
+    expect(liveTensorCount()).toBe(before);
+    expect(await addBertPooler(dir, { hiddenSize: 3, seed: 7 })).toBe(false);
+    expect(liveTensorCount()).toBe(before);
   });
 });
