@@ -121,10 +121,17 @@ async function generateHeld(model: PreTrainedModel, inputIds: Tensor, options?: 
     step = result.token;
     // Free each step's intermediates now rather than at the next GC (the caller's inputs stay).
     for (const t of previous) if (t !== inputIds && t !== o.attentionMask) t.dispose();
-    s.onToken?.(result.token.squeeze(1).toArray() as number[], i);
-    if (s.eosTokenId !== null) unfinished = unfinished.mul(result.token.squeeze(1).ne(s.eosTokenId).to('int64'));
-    if (unfinished.max().item() === 0) break;
+    if (s.onToken) s.onToken(tidy(() => result.token.squeeze(1).toArray() as number[]), i);
+    if (s.eosTokenId !== null) {
+      const before = unfinished;
+      const eos = s.eosTokenId;
+      unfinished = tidy(() => before.mul(result.token.squeeze(1).ne(eos).to('int64')));
+      before.dispose();
+    }
+    if (tidy(() => unfinished.max().item()) === 0) break;
   }
+  // The last step's tensors; step is ids itself when no token was generated.
+  for (const t of [mask, unfinished, step]) if (t !== ids) t.dispose();
   return o.outputScores ? { sequences: ids, scores } : { sequences: ids };
 }
 

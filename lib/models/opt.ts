@@ -19,6 +19,10 @@ export class OPTForCausalLM extends PreTrainedModel {
 
   /** [async] transformers' generate(): returns the input ids followed by the new tokens. */
   async generate(inputIds: Tensor, options?: GenerationOptions): Promise<Tensor> {
+    // Scores asked for here would be made and dropped (native memory until GC): generateWithScores returns them.
+    if (options !== null && typeof options === 'object' && options.outputScores) {
+      throw new TypeError('generate: outputScores returns nothing here; call generateWithScores() to get the scores');
+    }
     return (await generate(this, inputIds, options)).sequences;
   }
   /** [async] generate() with the processed scores of every step. */

@@ -7,6 +7,7 @@ import * as torch from '../../lib';
 import { OPTForCausalLM } from '../../lib';
 import { generate } from '../../lib/generation/generate';
 import { cases, fixture } from '../models/helpers';
+import { settledLiveTensorCount } from '../live-tensors';
 
 const c = cases('opt-causal');
 const expected = JSON.parse(fs.readFileSync(fixture('opt-causal', 'expected.json'), 'utf8'));
@@ -113,6 +114,35 @@ describe('generate options', () => {
     expect(seen).toEqual([0, 1, 2, 3]);
     expect(ids.toArray()).toEqual(c.get('input_ids')!.toArray());
     expect(mask.shape).toEqual([2, 10]);
-    expect(torch.liveTensorCount()).toBeGreaterThan(0);
+  });
+
+  // Each step's logits, masks, tokens and finished-row flags are freed as the loop goes: what
+  // stays is what generate() returns. Counted after a warm-up call with the same options.
+  it('frees every tensor of its steps: only the sequences (and scores) it returns stay', async () => {
+    const model = await load();
+    const optionSets: Record<string, unknown>[] = [
+      { maxNewTokens: 6 },
+      { maxNewTokens: 6, attentionMask: mask, eosTokenId: expected.generated_ids[0][11] },  // row 0 finishes early
+      { maxNewTokens: 6, attentionMask: mask, doSample: true, topK: 5, topP: 0.9, temperature: 0.7, seed: 1 },
+      { maxNewTokens: 6, repetitionPenalty: 1.3, onToken: () => undefined },
+    ];
+    for (const options of optionSets) {
+      for (const round of [0, 1]) {
+        const before = await settledLiveTensorCount();
+        const out = await generate(model, ids, options);
+        out.sequences.dispose();
+        if (round === 1) expect(torch.liveTensorCount(), JSON.stringify(Object.keys(options))).toBe(before);
+      }
+    }
+    const before = await settledLiveTensorCount();
+    const scored = await model.generateWithScores(ids, { attentionMask: mask, maxNewTokens: 3 });
+    expect(torch.liveTensorCount()).toBe(before + 1 + 3);
+    [scored.sequences, ...scored.scores!].forEach((t) => t.dispose());
+    expect(torch.liveTensorCount()).toBe(before);
+  });
+
+  it('model.generate() refuses outputScores (it returns only ids), pointing to generateWithScores()', async () => {
+    const model = await load();
+    await expect(model.generate(ids, { outputScores: true })).rejects.toThrow('generate: outputScores returns nothing here; call generateWithScores() to get the scores');
   });
 });

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { liveTensorCount, tensor, zeros } from '../../lib';
 import { loadSafetensors, readSafetensorsHeader, saveSafetensors } from '../../lib/io/safetensors';
 import { addBertPooler, POOLER_KEYS } from '../../lib/train/bert-pooler';
+import { settledLiveTensorCount } from '../live-tensors';
 import { tmpDir } from './helpers';
 
 const SEED7_R005 = [-0.007339754607528448, 0.039307065308094025, 0.047341082245111465, -0.05571720004081726, 0.0845395103096962, -0.044741395860910416, -0.017781252041459084, 0.061619289219379425, 0.006908632814884186];
@@ -73,7 +74,7 @@ describe('addBertPooler', () => {
     const bias = tensor([1, 2, 3]);
     await saveSafetensors(path.join(dir, 'model.safetensors'), new Map([[POOLER_KEYS[1], bias]]));
     bias.dispose();
-    const before = liveTensorCount();
+    const before = await settledLiveTensorCount();
     expect(await addBertPooler(dir, { hiddenSize: 3, initializerRange: 0.05, seed: 7 })).toBe(true);
     expect(liveTensorCount()).toBe(before);  // the replaced bias is freed too
     const p = await pooler(dir);
@@ -83,7 +84,7 @@ describe('addBertPooler', () => {
 
   it('frees every tensor it loads or draws, whether it adds the pooler or not', async () => {
     const dir = await folder('float16');
-    const before = liveTensorCount();
+    const before = await settledLiveTensorCount();
     await addBertPooler(dir, { hiddenSize: 3, seed: 7 });
     expect(liveTensorCount()).toBe(before);
     expect(await addBertPooler(dir, { hiddenSize: 3, seed: 7 })).toBe(false);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
 import { Trainer, TrainingArguments, classificationMetrics, dataCollatorForLanguageModeling, dataCollatorWithPadding, type Example } from '../../lib';
+import { settledLiveTensorCount } from '../live-tensors';
 import { classificationRows, lmRows, tinyBert, tinyOpt, tmpDir } from './helpers';
 
 const args = (extra: Record<string, unknown> = {}) => new TrainingArguments({ outputDir: tmpDir(), disableTqdm: true, saveStrategy: 'no', reportTo: [], ...extra });
@@ -97,7 +98,7 @@ describe('evaluation loop', () => {
     const rows: Example[] = [lmRows(1, 5)[0], lmRows(2, 8)[1], lmRows(3, 3)[2]];
     const trainer = new Trainer({ model, evalDataset: rows, dataCollator: dataCollatorForLanguageModeling({ padTokenId: 1 }), computeMetrics: () => ({ n: 1 }), args: args({ perDeviceEvalBatchSize: 2 }) });
     await trainer.evaluate();
-    const before = torch.liveTensorCount();
+    const before = await settledLiveTensorCount();
     await trainer.evaluate();
     expect(torch.liveTensorCount()).toBe(before);
     const p = await trainer.predict(rows);
