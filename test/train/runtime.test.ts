@@ -8,7 +8,11 @@ import { BertConfig, BertForSequenceClassification, LoraConfig, TaskType, Traine
 import { classificationRows, tinyBert, tmpDir } from './helpers';
 
 describe('training off the event loop', () => {
-  it('the event loop never stalls more than 20 ms while bert-base-sized LoRA steps run (one core left to it)', async () => {
+  // A step run on the main thread would stall the loop for a whole step (half the time measured);
+  // off it, the stalls are scheduling jitter. The bound is relative so that a loaded machine, which
+  // stretches the steps and the jitter alike, does not fail it (an absolute 20 ms did, beside
+  // mutation runs).
+  it('the event loop never stalls for a tenth of the time two bert-base-sized LoRA steps take (one core left to it)', async () => {
     const threads = torch.getNumThreads();
     torch.setNumThreads(1);
     try {
@@ -25,7 +29,7 @@ describe('training off the event loop', () => {
       histogram.disable();
       const elapsed = performance.now() - started;
       expect(elapsed).toBeGreaterThan(200);  // the steps really ran long enough to be observed
-      expect(histogram.max / 1e6).toBeLessThan(20);
+      expect(histogram.max / 1e6).toBeLessThan(elapsed / 10);
     } finally {
       torch.setNumThreads(threads);
     }
