@@ -156,7 +156,7 @@ async function cacheKey(o: LoadTextClassificationOptions, sources: Sources, toke
     columns: [o.textColumn ?? 'text', o.textPairColumn ?? null, o.labelColumn ?? 'label'],
     labelNames: o.labelNames ?? null, mapping: o.mappingFile ? await hashFile(o.mappingFile) : null,
     delimiter: o.delimiter ?? null, maxLength: o.maxLength ?? null, maxSamples: o.maxSamples ?? null,
-    shuffle: o.shuffle === true, seed: o.shuffle ? o.seed ?? DEFAULT_SEED : null,
+    seed: o.shuffle ? o.seed ?? DEFAULT_SEED : null,  // null: the files' order (no shuffle)
   });
 }
 

@@ -55,12 +55,17 @@ describe('classification cache', () => {
     const dir = tempDir();
     const file = write(dir, 'd.csv', 'text,label,other,pair\nGreat stuff,pos,1,x\nNot good at all,neg,0,y\nmeh,neu,1,z\n');
     const tsv = write(dir, 'd.tsv', 'text;label;other;pair\nGreat stuff;pos;1;x\nNot good at all;neg;0;y\nmeh;neu;1;z\n');
+    const psv = write(dir, 'd.psv', 'text|label|other|pair\nGreat stuff|pos|1|x\nNot good at all|neg|0|y\nmeh|neu|1|z\n');
     const mapping = write(dir, 'm.txt', 'neg\nneu\npos\n');
     const cache = path.join(dir, 'cache');
+    // Two values of each option, so that a key that kept only whether an option is set would
+    // give both the same entry.
     const variants: Record<string, unknown>[] = [
-      {}, { textColumn: 'pair' }, { textPairColumn: 'pair' }, { labelColumn: 'other' }, { labelNames: ['pos', 'neg', 'neu'] },
-      { mappingFile: mapping }, { maxLength: 4 }, { maxSamples: 2 }, { shuffle: true }, { shuffle: true, seed: 7 },
-      { files: tsv, format: 'csv', delimiter: ';' },
+      {}, { textColumn: 'pair' }, { textColumn: 'other' }, { textPairColumn: 'pair' }, { textPairColumn: 'other' },
+      { labelColumn: 'other' }, { labelColumn: 'pair' }, { labelNames: ['pos', 'neg', 'neu'] }, { labelNames: ['neg', 'neu', 'pos'] },
+      { mappingFile: mapping }, { maxLength: 4 }, { maxLength: 5 }, { maxSamples: 2 }, { maxSamples: 1 },
+      { shuffle: true }, { shuffle: true, seed: 7 }, { shuffle: true, seed: 8 },
+      { files: tsv, format: 'csv', delimiter: ';' }, { files: psv, format: 'csv', delimiter: '|' },
     ];
     for (const v of variants) {
       const first = await loadTextClassification({ files: file, tokenizer: bert, cache, ...v });
@@ -69,6 +74,9 @@ describe('classification cache', () => {
     for (const v of variants) expect((await loadTextClassification({ files: file, tokenizer: bert, cache, ...v })).fromCache).toBe(true);
     // shuffle: false and no seed are the same rows as leaving them out; a seed without shuffle too
     expect((await loadTextClassification({ files: file, tokenizer: bert, cache, shuffle: false, seed: 9 })).fromCache).toBe(true);
+    // Options given with their default values are the same rows too.
+    expect((await loadTextClassification({ files: file, tokenizer: bert, cache, textColumn: 'text', labelColumn: 'label' })).fromCache).toBe(true);
+    expect((await loadTextClassification({ files: file, tokenizer: bert, cache, shuffle: true, seed: 42 })).fromCache).toBe(true);
     expect(entries(cache).length).toBe(variants.length);
   });
 

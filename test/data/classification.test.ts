@@ -112,6 +112,30 @@ describe('loadTextClassification', () => {
     expect((await rejection(loadTextClassification({ files: emptyText, tokenizer: bert }))).message).toMatch(/emptytext\.csv, line 2: empty text in column "text"/);
   });
 
+  it('a missing pair column names textPairColumn; labelNames as {id: name} must number the classes without gaps', async () => {
+    const file = write(dir, 'nopair.csv', 'text,label\nhello,1\n');
+    expect((await rejection(loadTextClassification({ files: file, textPairColumn: 'second', tokenizer: bert }))).message).toBe(
+      `${file}: no column "second" (columns: "text", "label"); pass textPairColumn with one of them`,
+    );
+    expect((await rejection(loadTextClassification({ files: file, labelNames: { 0: 'a', 2: 'b' } as never, tokenizer: bert }))).message).toBe(
+      'loadTextClassification(): labelNames: label ids must be 0..1 without gaps, found id 2',
+    );
+  });
+
+  it('Parquet: only the text, pair and label columns are read (a damaged other column is never decoded)', async () => {
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        { name: 'text', data: ['one', 'two'], type: 'STRING' },
+        { name: 'comment', data: [Uint8Array.from([0x63, 0xe9]), Uint8Array.from([0x61])], type: 'BYTE_ARRAY' },
+        { name: 'pair', data: ['x', 'y'], type: 'STRING' },
+        { name: 'label', data: [1, 0], type: 'INT32' },
+      ],
+    });
+    const file = write(dir, 'extra-column.parquet', new Uint8Array(buffer));
+    const data = await loadTextClassification({ files: file, textPairColumn: 'pair', tokenizer: bert });
+    expect(data.examples.map((e) => e.inputIds)).toEqual(bert.batch(['one', 'two'], { textPair: ['x', 'y'] }).inputIds);
+  });
+
   it('bad options are errors naming the option', async () => {
     const file = write(dir, 'ok.csv', 'text,label\na,1\n');
     expect((await rejection(loadTextClassification({ files: file, tokenizer: bert, maxSample: 3 } as never))).message).toMatch(/unknown option 'maxSample' \(did you mean 'maxSamples'\?\)/);
