@@ -17,6 +17,13 @@ describe('Random (SplitMix32-seeded xoshiro128**)', () => {
     expect(draw(2 ** 40 + 7, 3)).toEqual([1722006567, 3668398331, 2436101295]);
   });
 
+  // n = 3 * 2^30: 2^32 % n = 2^30, so draws from 3 * 2^30 up are rejected (a quarter of them).
+  // Seed 42's fourth draw, 3500138142, is one: the next draw is used instead.
+  it('nextInt rejects the draws past the largest multiple of n (no modulo bias)', () => {
+    const r = new Random(42);
+    expect(Array.from({ length: 4 }, () => r.nextInt(3 * 2 ** 30))).toEqual([2837322924, 544945897, 479756282, 339756180]);
+  });
+
   it('refuses a negative or fractional seed', () => {
     expect(() => new Random(-1)).toThrow(/seed/);
     expect(() => new Random(1.5)).toThrow(/seed/);

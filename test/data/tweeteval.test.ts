@@ -7,7 +7,7 @@ import * as path from 'path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError, loadTextClassification } from '../../lib/data';
 import { AutoTokenizer, type AnyTokenizer } from '../../lib/tokenizers';
-import { BERT_DIR, rejection, tempDir, TWEETEVAL, write } from './helpers';
+import { BERT_DIR, GPT2_DIR, rejection, tempDir, TWEETEVAL, write } from './helpers';
 
 let bert: AnyTokenizer;
 beforeAll(async () => {
@@ -89,5 +89,21 @@ describe('malformed TweetEval folders', () => {
     const data = await loadTextClassification({ dir, split: 'train', tokenizer: bert });
     expect(data.id2label).toEqual({ 0: '0', 1: '1', 2: '2' });
     expect(data.examples.map((e) => e.labels)).toEqual([2, 0, 2]);
+  });
+
+  it('lines are stripped as the tweet_eval loader strips them (GPT-2 would encode the spaces); files may lack the last newline', async () => {
+    const gpt2 = await AutoTokenizer.fromPretrained(GPT2_DIR);
+    const dir = folder(' good day  \nbad day', '2 \n0', null);
+    const data = await loadTextClassification({ dir, split: 'train', tokenizer: gpt2 });
+    expect(data.examples.map((e) => e.inputIds)).toEqual(gpt2.batch(['good day', 'bad day']).inputIds);
+    expect(data.examples.map((e) => e.labels)).toEqual([2, 0]);  // integer classes: "2 " is 2
+  });
+
+  it('a folder with only <split>_text.txt is not TweetEval: it is read by extension, and holds no data file', async () => {
+    const dir = tempDir();
+    write(dir, 'train_text.txt', 'a\n');
+    expect((await rejection(loadTextClassification({ dir, split: 'train', tokenizer: bert }))).message).toBe(
+      `${dir}: no .csv / .tsv / .json / .jsonl / .ndjson / .parquet files in this folder; pass files, or a dir that holds data files`,
+    );
   });
 });
