@@ -157,4 +157,33 @@ describe('text-block cache', () => {
   it('DatasetCache.load of a missing key is undefined, without a warning', async () => {
     expect(await new DatasetCache(tempDir()).load('0'.repeat(64))).toBeUndefined();
   });
+
+  it('two data sets in one cache folder keep their own entries (arrays and streams)', async () => {
+    const dir = tempDir();
+    const cache = path.join(dir, 'cache');
+    const one = write(dir, 'one.txt', 'The first book, with its own words.\n'.repeat(10));
+    const two = write(dir, 'two.txt', 'A second and different text entirely!\n'.repeat(10));
+    const a = await loadTextBlocks({ files: one, tokenizer: gpt2, blockSize: 8, cache });
+    const b = await loadTextBlocks({ files: two, tokenizer: gpt2, blockSize: 8, cache });
+    expect(b.train).not.toEqual(a.train);
+    expect(entries(cache).length).toBe(2);
+    expect((await loadTextBlocks({ files: two, tokenizer: gpt2, blockSize: 8, cache })).train).toEqual(b.train);
+    expect(await read((await loadTextBlocks({ files: one, tokenizer: gpt2, blockSize: 8, cache, streaming: true })).train)).toEqual(a.train);
+    const held = await loadTextBlocks({ files: [one, two], holdOut: 'two.txt', tokenizer: gpt2, blockSize: 8, cache });
+    expect([held.train, held.eval]).toEqual([a.train, b.train]);
+  });
+
+  it('maxSamples applies to a cached entry too; a whole streamed read of an entry does not rewrite it', async () => {
+    const dir = tempDir();
+    const cache = path.join(dir, 'cache');
+    const text = write(dir, 'book.txt', 'Several words that make several blocks.\n'.repeat(20));
+    const all = await loadTextBlocks({ files: text, tokenizer: gpt2, blockSize: 8, cache });
+    expect(all.train.length).toBeGreaterThan(3);
+    expect((await loadTextBlocks({ files: text, tokenizer: gpt2, blockSize: 8, cache, maxSamples: 3 })).train).toEqual(all.train.slice(0, 3));
+    const entry = path.join(cache, entries(cache)[0]);
+    const stamp = fs.statSync(entry).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await read((await loadTextBlocks({ files: text, tokenizer: gpt2, blockSize: 8, cache, streaming: true })).train)).toEqual(all.train);
+    expect(fs.statSync(entry).mtimeMs).toBe(stamp);
+  });
 });

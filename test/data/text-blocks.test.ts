@@ -188,4 +188,13 @@ describe('loadTextBlocks options', () => {
     expect((await rejection(loadTextBlocks({ files: onlyHeader, tokenizer: gpt2, blockSize: 2 }))).message).toMatch(/licence\.txt: no text \(the file is empty, or holds only a Project Gutenberg header and footer\)/);
     expect((await rejection(loadTextBlocks({ dir: path.join(dir, 'nope'), tokenizer: gpt2 }))).message).toMatch(/nope: cannot list the folder \(ENOENT\)/);
   });
+
+  it('a missing tokenizer is named; a folder is read for .txt files only unless extensions say otherwise', async () => {
+    expect((await rejection(loadTextBlocks({ files: a } as never))).message).toBe('loadTextBlocks(): tokenizer is required');
+    const folder = tempDir();
+    write(folder, 'book.txt', 'Some words.\n');
+    write(folder, 'notes.md', 'Other words.\n');
+    expect((await loadTextBlocks({ dir: folder, tokenizer: gpt2, blockSize: 2 })).trainFiles.map((f) => path.basename(f))).toEqual(['book.txt']);
+    expect((await loadTextBlocks({ dir: folder, tokenizer: gpt2, blockSize: 2, extensions: ['.md'] })).trainFiles.map((f) => path.basename(f))).toEqual(['notes.md']);
+  });
 });
