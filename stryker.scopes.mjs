@@ -30,7 +30,7 @@ export const scopes = {
   // the parity tests load real vocabularies). GPT-2's byte-level BPE against the GPT-2 / OPT tests:
   'tokenizers-bpe': {
     mutate: ['lib/tokenizers/{bpe,bytes,gpt2,pretokenize}.ts'],
-    tests: ['test/tokenizers/{gpt2.parity,opt,roundtrip.property,vocab,validation}.test.ts'],
+    tests: ['test/tokenizers/{bpe,gpt2.parity,opt,roundtrip.property,vocab,validation}.test.ts'],
   },
   // BERT's WordPiece, special-token splitting and the BertTokenizer class against the BERT tests:
   'tokenizers-bert': {

@@ -13,8 +13,8 @@ export function parseMergesText(text: string): Merge[] {
   const merges: Merge[] = [];
   lines.forEach((line, i) => {
     if (i === 0 && line.startsWith('#version')) return;
-    const parts = line.trim().split(/\s+/);
-    if (parts.length === 2 && parts[0] !== '') merges.push([parts[0], parts[1]]);
+    const parts = line.trim().split(/\s+/);  // a blank line gives [''], never a pair
+    if (parts.length === 2) merges.push([parts[0], parts[1]]);
   });
   return merges;
 }

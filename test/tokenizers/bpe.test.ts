@@ -1,0 +1,86 @@
+/**
+ * GPT-2's byte-level BPE pieces (lib/tokenizers/bpe.ts, bytes.ts, gpt2.ts): merges.txt parsing as
+ * transformers 4.29 reads it, merging by rank (all occurrences, left to right), the byte table's
+ * UTF-8 path, and the checks on given merges. Expected symbols follow from the rules by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { BytePairEncoder, parseMergesText } from '../../lib/tokenizers/bpe';
+import { BYTE_ENCODER, bytesToUnicode, unicodeToText } from '../../lib/tokenizers/bytes';
+import { GPT2Tokenizer } from '../../lib/tokenizers';
+
+describe('parseMergesText', () => {
+  it('skips the "#version" header line, blank lines and lines without exactly two symbols; trims and splits on any whitespace', () => {
+    expect(parseMergesText('#version: 0.2\na b\n  c\td  \n\nx\ne f g\nĠ t\n')).toEqual([['a', 'b'], ['c', 'd'], ['Ġ', 't']]);
+  });
+
+  it('only a first line starting with "#version" is a header: without one the first line is a merge, later "#version" lines are merges too', () => {
+    expect(parseMergesText('a b\nc d')).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(parseMergesText('#version: 0.2\n#version x')).toEqual([['#version', 'x']]);
+    expect(parseMergesText('x #version\na b')).toEqual([['x', '#version'], ['a', 'b']]);
+  });
+});
+
+describe('BytePairEncoder', () => {
+  it('merges the lowest-ranked pair first, every occurrence left to right, until no ranked pair is left', () => {
+    const bpe = new BytePairEncoder([['a', 'a'], ['b', 'c'], ['aa', 'bc']]);
+    expect(bpe.encode('aaa')).toEqual(['aa', 'a']);        // left to right: (aa)a, not a(aa)
+    expect(bpe.encode('aaaa')).toEqual(['aa', 'aa']);
+    expect(bpe.encode('aabc')).toEqual(['aabc']);          // a a -> aa, b c -> bc, aa bc -> aabc
+    expect(bpe.encode('bcaa')).toEqual(['bc', 'aa']);      // no rule for bc aa
+    expect(bpe.encode('x')).toEqual(['x']);
+    expect(bpe.encode('abab')).toEqual(['a', 'b', 'a', 'b']);
+  });
+
+  it('rank decides, not position: the later pair merges first when its rank is lower', () => {
+    const bpe = new BytePairEncoder([['b', 'c'], ['a', 'b']]);
+    expect(bpe.encode('abc')).toEqual(['a', 'bc']);
+    const other = new BytePairEncoder([['a', 'b'], ['b', 'c']]);
+    expect(other.encode('abc')).toEqual(['ab', 'c']);
+  });
+
+  it('a duplicated rule keeps its later rank (Python dict(zip(merges, range(n))))', () => {
+    const bpe = new BytePairEncoder([['a', 'b'], ['b', 'c'], ['a', 'b']]);
+    expect(bpe.mergeCount).toBe(2);
+    expect(bpe.encode('abc')).toEqual(['a', 'bc']);  // "a b" now ranks 2, after "b c"
+  });
+
+  it('a cached piece gives the same symbols', () => {
+    const bpe = new BytePairEncoder([['a', 'b']]);
+    expect(bpe.encode('abab')).toEqual(['ab', 'ab']);
+    expect(bpe.encode('abab')).toEqual(['ab', 'ab']);
+  });
+});
+
+describe('bytesToUnicode / unicodeToText', () => {
+  it('U+0080 and above go through UTF-8 (U+0080 is C2 80), U+007F is one byte', () => {
+    expect(bytesToUnicode('\u0080')).toBe(BYTE_ENCODER[0xc2] + BYTE_ENCODER[0x80]);
+    expect(bytesToUnicode('\u007f')).toBe(BYTE_ENCODER[0x7f]);
+    expect(bytesToUnicode('a\u00e9')).toBe(BYTE_ENCODER[0x61] + BYTE_ENCODER[0xc3] + BYTE_ENCODER[0xa9]);
+    expect(unicodeToText(bytesToUnicode('a\u0080\u00e9東😀'))).toBe('a\u0080\u00e9東😀');
+  });
+
+  it('a character outside the byte table is an error naming it', () => {
+    expect(() => unicodeToText('a\u4e00')).toThrow('byte-level decode: character "\u4e00" is not in the byte table');
+  });
+});
+
+describe('GPT2Tokenizer merges option', () => {
+  const vocab = { a: 0, b: 1, ab: 2, '<|endoftext|>': 3 };
+  it('takes "a b" strings and [a, b] pairs alike', () => {
+    const fromStrings = new GPT2Tokenizer({ vocab, merges: ['a b'] });
+    const fromPairs = new GPT2Tokenizer({ vocab, merges: [['a', 'b']] });
+    expect(fromStrings.tokenize('ab')).toEqual(['ab']);
+    expect(fromPairs.tokenize('ab')).toEqual(['ab']);
+  });
+
+  it('refuses merges that are not a list, and each entry that is not two strings, naming its index', () => {
+    expect(() => new GPT2Tokenizer({ vocab, merges: 'a b' } as never)).toThrow('new GPT2Tokenizer(): merges must be an array of "a b" strings or [a, b] pairs, got string "a b"');
+    for (const [bad, shown] of [['a', 'string "a"'], ['a b c', 'string "a b c"'], [['a'], 'array'], [['a', 1], 'array'], [[1, 'b'], 'array']] as const) {
+      expect(() => new GPT2Tokenizer({ vocab, merges: ['a b', bad] } as never), JSON.stringify(bad)).toThrow(`new GPT2Tokenizer(): merges[1] must be "a b" or [a, b], got ${shown}`);
+    }
+  });
+
+  it('addBosToken needs a bosToken in the vocabulary', () => {
+    expect(() => new GPT2Tokenizer({ vocab: { a: 0 }, merges: [], addBosToken: true, bosToken: 'x' } as never)).toThrow('new GPT2Tokenizer(): addBosToken is true but there is no bosToken in the vocabulary');
+  });
+});
