@@ -83,4 +83,12 @@ describe('GPT2Tokenizer merges option', () => {
   it('addBosToken needs a bosToken in the vocabulary', () => {
     expect(() => new GPT2Tokenizer({ vocab: { a: 0 }, merges: [], addBosToken: true, bosToken: 'x' } as never)).toThrow('new GPT2Tokenizer(): addBosToken is true but there is no bosToken in the vocabulary');
   });
+
+  it('token type ids, when asked for: 0 for the first text, 1 for the second (create_token_type_ids_from_sequences)', () => {
+    const tok = new GPT2Tokenizer({ vocab, merges: ['a b'] });
+    const enc = tok.batch(['aba'], { textPair: ['b'], returnTokenTypeIds: true });
+    expect(enc.inputIds).toEqual([[2, 0, 1]]);
+    expect(enc.tokenTypeIds).toEqual([[0, 0, 1]]);
+    expect(tok.batch(['ab'], { returnTokenTypeIds: true }).tokenTypeIds).toEqual([[0]]);
+  });
 });
