@@ -130,8 +130,8 @@ async function generateHeld(model: PreTrainedModel, inputIds: Tensor, options?: 
     }
     if (tidy(() => unfinished.max().item()) === 0) break;
   }
-  // The last step's tensors; step is ids itself when no token was generated.
-  for (const t of [mask, unfinished, step]) if (t !== ids) t.dispose();
+  // The last step's tensors (never the returned ids, nor the caller's inputs).
+  for (const t of [mask, unfinished, step]) if (t !== ids && t !== inputIds && t !== o.attentionMask) t.dispose();
   return o.outputScores ? { sequences: ids, scores } : { sequences: ids };
 }
 
