@@ -131,7 +131,8 @@ export class Trainer {
       return dataCollatorForMaskedLM({ tokenizer: tokenizer as MaskingTokenizer, padToMultipleOf: this.args.padToMultipleOf });
     }
     const problem = config.get<string>('problem_type');
-    const float = config.get<number>('num_labels') === 1 || problem === 'regression' || problem === 'multi_label_classification';
+    // num_labels lives in id2label (config.numLabels), as in transformers' PretrainedConfig.
+    const float = config.numLabels === 1 || problem === 'regression' || problem === 'multi_label_classification';
     return dataCollatorWithPadding({ ...common, labelDtype: float ? 'float32' : 'int64' });
   }
 
