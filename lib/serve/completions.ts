@@ -6,7 +6,7 @@ import { HttpError, invalidRequest } from './errors';
 import { EventStream, readJson, sendJson } from './http-io';
 import type { FinishReason, GenerationJob } from './jobs';
 import { chatPrompt, completionPrompt, expectObject, generationParams, newId, now, usage, type GenerationParams } from './openai';
-import { IncrementalDecoder } from './incremental-decoder';
+import { IncrementalDecoder } from '../tokenizers/incremental-decoder';
 
 type Kind = 'completion' | 'chat';
 
