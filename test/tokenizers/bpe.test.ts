@@ -10,7 +10,7 @@ import { GPT2Tokenizer } from '../../lib/tokenizers';
 
 describe('parseMergesText', () => {
   it('skips the "#version" header line, blank lines and lines without exactly two symbols; trims and splits on any whitespace', () => {
-    expect(parseMergesText('#version: 0.2\na b\n  c\td  \n\nx\ne f g\nĠ t\n')).toEqual([['a', 'b'], ['c', 'd'], ['Ġ', 't']]);
+    expect(parseMergesText('#version: 0.2\na b\n  c\td  \n\nx\ne f g\nĠ t\nh  \t i\n')).toEqual([['a', 'b'], ['c', 'd'], ['Ġ', 't'], ['h', 'i']]);
   });
 
   it('only a first line starting with "#version" is a header: without one the first line is a merge, later "#version" lines are merges too', () => {
@@ -90,5 +90,11 @@ describe('GPT2Tokenizer merges option', () => {
     expect(enc.inputIds).toEqual([[2, 0, 1]]);
     expect(enc.tokenTypeIds).toEqual([[0, 0, 1]]);
     expect(tok.batch(['ab'], { returnTokenTypeIds: true }).tokenTypeIds).toEqual([[0]]);
+  });
+
+  it('boolean options are checked by name; messages name the class', () => {
+    expect(() => new GPT2Tokenizer({ vocab, merges: [], addBosToken: 1 } as never)).toThrow(/^new GPT2Tokenizer\(\): addBosToken/);
+    expect(() => new GPT2Tokenizer({ vocab, merges: [], addPrefixSpace: 'yes' } as never)).toThrow(/^new GPT2Tokenizer\(\): addPrefixSpace/);
+    expect(() => new GPT2Tokenizer({ vocab, merges: [] }).batch(['a'], { padding: true })).toThrow(/^GPT2Tokenizer\.batch\(\): asked to pad but GPT2Tokenizer has no padding token/);
   });
 });
