@@ -95,7 +95,8 @@ export async function evaluationLoop(target: TrainTarget, source: BatchSource, o
       logits.push(cpu.float());
       [raw, cpu].forEach((t) => t.dispose());
     }
-    // cpu() copies (a new handle even on the CPU), so the batch is freed whole.
+    // cpu() returns a new handle (on the CPU one sharing the labels' storage), so the batch's own
+    // handles are all freed here.
     if (options.keepPredictions && batch.labels) labels.push(batch.labels.cpu());
     for (const h of [out.lastHiddenState, out.poolerOutput, options.keepPredictions ? null : out.logits]) if (h) h.dispose();
     disposeBatch(batch);
