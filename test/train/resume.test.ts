@@ -6,7 +6,7 @@
 import fs from 'fs';
 import path from 'path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LoraConfig, TaskType, Trainer, TrainingArguments, getPeftModel, type TrainOutput } from '../../lib';
+import { LoraConfig, TaskType, Trainer, TrainingArguments, dataCollatorWithPadding, getPeftModel, type TrainOutput } from '../../lib';
 import { classificationRows, maxDiff, snapshot, tinyBert, tmpDir } from './helpers';
 
 const train = classificationRows(30);
@@ -57,5 +57,51 @@ describe('resume from a checkpoint = the uninterrupted run (CPU, bit-identical)'
   it('resuming with no checkpoint in outputDir is an error that says so', async () => {
     const dir = tmpDir();
     await expect(setup(dir).trainer.train({ resumeFromCheckpoint: true })).rejects.toThrow(`No valid checkpoint found in output directory (${dir})`);
+  });
+});
+
+describe('resume: checkpoints written at an epoch end, and ignoreDataSkip', () => {
+  // 8 rows in batches of 2: 4 steps an epoch. The collator records the rows each run trains on.
+  function run(outputDir: string, extra: Record<string, unknown>) {
+    const seen: number[] = [];
+    const pad = dataCollatorWithPadding();
+    const peft = getPeftModel(tinyBert(12), new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 2 }));
+    const args = new TrainingArguments({ outputDir, numTrainEpochs: 3, perDeviceTrainBatchSize: 2, learningRate: 1e-2, loggingSteps: 1, dataSeed: 5, disableTqdm: true, removeUnusedColumns: false, ...extra });
+    const rows = classificationRows(8).map((r, i) => ({ ...r, id: i }));
+    const trainer = new Trainer({ model: peft, args, trainDataset: rows, evalDataset: evalRows, dataCollator: (b) => { seen.push(...b.map((r) => r.id as number)); return pad(b); } });
+    return { peft, trainer, seen };
+  }
+
+  // saveStrategy 'epoch' writes checkpoint-8 in epoch 2's end, after its evaluation; saveSteps 4
+  // writes it at step 8, before that epoch end, which the resumed run must then do.
+  for (const [when, extra] of [['in epoch 2\'s end (after its evaluation)', { saveStrategy: 'epoch' }], ['at the last step of epoch 2 (before its end)', { saveSteps: 4 }]] as const) {
+    it(`from checkpoint-8 written ${when}: epoch 2 evaluated once; same weights, same log`, async () => {
+      const dir = tmpDir();
+      const full = run(dir, { evaluationStrategy: 'epoch', ...extra });
+      await full.trainer.train();
+      const resumed = run(tmpDir(), { evaluationStrategy: 'epoch', ...extra });
+      fs.cpSync(path.join(dir, 'checkpoint-8'), path.join(resumed.trainer.args.outputDir, 'checkpoint-8'), { recursive: true });
+      expect((await resumed.trainer.train({ resumeFromCheckpoint: true })).globalStep).toBe(12);
+      expect(withoutTimes(resumed.trainer.state.logHistory)).toEqual(withoutTimes(full.trainer.state.logHistory));
+      expect(resumed.trainer.state.logHistory.filter((e) => 'eval_loss' in e).length).toBe(3);
+      const weights = snapshot(resumed.peft.namedParameters());
+      for (const [name, w] of snapshot(full.peft.namedParameters())) expect(maxDiff(weights.get(name)!, w), name).toBe(0);
+    });
+  }
+
+  it('ignoreDataSkip: the resumed epoch starts at its first batch, in the order of the first epoch (no epoch replayed)', async () => {
+    const dir = tmpDir();
+    const full = run(dir, { saveSteps: 6 });
+    await full.trainer.train();
+    const [first, second] = [full.seen.slice(0, 8), full.seen.slice(8, 16)];
+    expect(first).not.toEqual(second);
+    const skipping = run(dir, { saveSteps: 100 });
+    await skipping.trainer.train({ resumeFromCheckpoint: path.join(dir, 'checkpoint-6') });
+    expect(skipping.seen).toEqual(full.seen.slice(12));  // the rest of epoch 2, then epoch 3
+    const ignoring = run(dir, { saveSteps: 100, ignoreDataSkip: true });
+    const out = await ignoring.trainer.train({ resumeFromCheckpoint: path.join(dir, 'checkpoint-6') });
+    expect(out.globalStep).toBe(12);
+    // Steps 7-10 train a whole epoch in the first epoch's order, steps 11-12 half of the second.
+    expect(ignoring.seen).toEqual([...first, ...second.slice(0, 4)]);
   });
 });

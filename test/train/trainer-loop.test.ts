@@ -1,0 +1,241 @@
+// What Trainer.train() does between the set-up and the checkpoints, one rule at a time, as
+// transformers 4.29's _inner_training_loop does it: where optimizer steps fall with gradient
+// accumulation, the epoch counter, how logged losses and train_loss average, the best-metric
+// bookkeeping, the speed metrics, the plan (steps and epochs from maxSteps or numTrainEpochs),
+// callbacks' epoch stops, the sampler choice (groupByLength) and the checks on train()'s options.
+import { describe, expect, it } from 'vitest';
+import * as torch from '../../lib';
+import { Trainer, TrainingArguments, dataCollatorWithPadding, type Example, type TrainerCallback } from '../../lib';
+import { settledLiveTensorCount } from '../live-tensors';
+import { classificationRows, tinyBert, tmpDir } from './helpers';
+
+const args = (extra: Record<string, unknown> = {}) => new TrainingArguments({ outputDir: tmpDir(), disableTqdm: true, saveStrategy: 'no', reportTo: [], learningRate: 1e-2, ...extra });
+
+/** Counts the callback events of a run. */
+function counter(): { counts: Record<string, number>; callback: TrainerCallback } {
+  const counts: Record<string, number> = {};
+  const bump = (name: string) => () => { counts[name] = (counts[name] ?? 0) + 1; };
+  return { counts, callback: { onStepBegin: bump('stepBegin'), onStepEnd: bump('stepEnd'), onSubstepEnd: bump('substepEnd'), onEpochBegin: bump('epochBegin') } };
+}
+const logged = (t: Trainer, key: string) => t.state.logHistory.filter((e) => e[key] !== undefined).map((e) => e[key]);
+
+describe('gradient accumulation (transformers 4.29: a step every gradientAccumulationSteps micro-batches)', () => {
+  it('an epoch shorter than gradientAccumulationSteps ends in one optimizer step', async () => {
+    const { counts, callback } = counter();
+    const trainer = new Trainer({ model: tinyBert(1), trainDataset: classificationRows(3), callbacks: [callback], args: args({ perDeviceTrainBatchSize: 1, gradientAccumulationSteps: 4, numTrainEpochs: 2, loggingSteps: 1 }) });
+    const out = await trainer.train();
+    expect([out.globalStep, trainer.state.maxSteps]).toEqual([2, 2]);
+    expect(counts).toEqual({ epochBegin: 2, stepBegin: 2, substepEnd: 4, stepEnd: 2 });
+    expect(logged(trainer, 'loss').length).toBe(2);
+    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([1, 2]);
+  });
+
+  it('an epoch of 5 micro-batches with accumulation 2: steps after micro-batches 2 and 4; the fifth only accumulates', async () => {
+    const { counts, callback } = counter();
+    const trainer = new Trainer({ model: tinyBert(1), trainDataset: classificationRows(5), callbacks: [callback], args: args({ perDeviceTrainBatchSize: 1, gradientAccumulationSteps: 2, numTrainEpochs: 2, loggingSteps: 1 }) });
+    const out = await trainer.train();
+    expect(out.globalStep).toBe(4);
+    // onStepBegin at micro-batches 0, 2 and 4 of epoch 0 (transformers' `step % ga == 0`), 0 and 2
+    // of epoch 1, where step 4 ends the run.
+    expect(counts).toEqual({ epochBegin: 2, stepBegin: 5, substepEnd: 5, stepEnd: 4 });
+    // state.epoch = epoch + (step + 1) / steps_in_epoch, logged rounded to 2 places.
+    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([0.4, 0.8, 1.4, 1.8]);
+  });
+
+  it('a streamed data set counts maxSteps × gradientAccumulationSteps micro-batches per epoch', async () => {
+    const rows = classificationRows(20);
+    const stream: AsyncIterable<Example> = { async *[Symbol.asyncIterator]() { for (const r of rows) yield r; } };
+    const trainer = new Trainer({ model: tinyBert(1), trainDataset: stream, args: args({ perDeviceTrainBatchSize: 1, gradientAccumulationSteps: 2, maxSteps: 3, loggingSteps: 1 }) });
+    const out = await trainer.train();
+    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([0.33, 0.67, 1]);
+    // speed_metrics count maxSteps × the total batch (1 × 2) as the samples of a stream.
+    expect(Math.abs(out.metrics.train_samples_per_second * out.metrics.train_runtime - 6) / 6).toBeLessThan(0.02);
+  });
+});
+
+describe('losses', () => {
+  // The same seeded run, logged every step and every 2 steps: each log is the mean of the steps
+  // since the last one, and train_loss the mean over every step, logged or not.
+  it('a logged loss is the mean over the steps since the last log; train_loss the mean over all steps', async () => {
+    const run = async (loggingSteps: number) => {
+      const trainer = new Trainer({ model: tinyBert(2), trainDataset: classificationRows(12), args: args({ perDeviceTrainBatchSize: 2, maxSteps: 5, loggingSteps, dataSeed: 3 }) });
+      const out = await trainer.train();
+      expect(out.trainingLoss).toBe(out.metrics.train_loss);
+      return { losses: logged(trainer, 'loss'), trainLoss: out.trainingLoss };
+    };
+    const every = await run(1);
+    const pairs = await run(2);
+    expect(every.losses.length).toBe(5);
+    const l = every.losses;
+    expect(pairs.losses.length).toBe(2);
+    expect(pairs.losses[0]).toBeCloseTo((l[0] + l[1]) / 2, 3);
+    expect(pairs.losses[1]).toBeCloseTo((l[2] + l[3]) / 2, 3);
+    const mean = l.reduce((a, b) => a + b, 0) / 5;
+    expect(every.trainLoss).toBeCloseTo(mean, 3);
+    expect(pairs.trainLoss).toBeCloseTo(mean, 3);  // step 5 was never logged
+    expect(mean).toBeGreaterThan(0.1);
+  });
+
+  it('the batches are freed after each micro-batch: live tensors do not grow with the number of steps', async () => {
+    const run = async (maxSteps: number) => {
+      const trainer = new Trainer({ model: tinyBert(2), trainDataset: classificationRows(12), args: args({ perDeviceTrainBatchSize: 2, maxSteps, loggingSteps: 100 }) });
+      const before = await settledLiveTensorCount();
+      await trainer.train();
+      return torch.liveTensorCount() - before;
+    };
+    const short = await run(1);
+    expect(await run(5)).toBe(short);
+  });
+});
+
+describe('the best model (transformers _save_checkpoint)', () => {
+  // computeMetrics reports `scores` at the three evaluations (one per step); a tie is no improvement.
+  const scripted = async (metricForBestModel: string, greaterIsBetter: boolean, scores = [0.5, 0.9, 0.9]) => {
+    let call = 0;
+    const trainer = new Trainer({
+      model: tinyBert(3), trainDataset: classificationRows(6), evalDataset: classificationRows(2), computeMetrics: () => ({ score: scores[call++] }),
+      args: args({ perDeviceTrainBatchSize: 2, maxSteps: 3, evaluationStrategy: 'steps', evalSteps: 1, saveStrategy: 'steps', saveSteps: 1, metricForBestModel, greaterIsBetter }),
+    });
+    await trainer.train();
+    return { dir: trainer.args.outputDir, best: trainer.state.bestModelCheckpoint, metric: trainer.state.bestMetric };
+  };
+
+  it('greaterIsBetter keeps the first highest value; the name may omit the eval_ prefix', async () => {
+    const r = await scripted('score', true);
+    expect([r.best, r.metric]).toEqual([`${r.dir}/checkpoint-2`, 0.9]);
+  });
+
+  it('otherwise the first lowest value is best; a name with the eval_ prefix is taken as it is', async () => {
+    const r = await scripted('eval_score', false, [0.5, 0.9, 0.5]);
+    expect([r.best, r.metric]).toEqual([`${r.dir}/checkpoint-1`, 0.5]);
+  });
+
+  it('a metric the evaluation does not return is an error naming it and the keys it did return', async () => {
+    await expect(scripted('f1', true)).rejects.toThrow("metricForBestModel 'f1': the evaluation returned no 'eval_f1' (it returned eval_loss, eval_score, eval_runtime, eval_samples_per_second, eval_steps_per_second, epoch)");
+  });
+});
+
+describe('the plan: steps and epochs (transformers _inner_training_loop)', () => {
+  const plan = async (extra: Record<string, unknown>) => {
+    const trainer = new Trainer({ model: tinyBert(4), trainDataset: classificationRows(6), args: args({ perDeviceTrainBatchSize: 2, loggingSteps: 100, ...extra }) });
+    const out = await trainer.train();
+    return { steps: out.globalStep, maxSteps: trainer.state.maxSteps, epochs: trainer.state.numTrainEpochs, metrics: out.metrics };
+  };
+
+  it('maxSteps sets the steps; the epochs are as many as they need, rounded up', async () => {
+    expect(await plan({ maxSteps: 6 })).toMatchObject({ steps: 6, maxSteps: 6, epochs: 2 });
+    expect(await plan({ maxSteps: 7 })).toMatchObject({ steps: 7, maxSteps: 7, epochs: 3 });
+    expect(await plan({ maxSteps: 2 })).toMatchObject({ steps: 2, maxSteps: 2, epochs: 1 });
+  });
+
+  it('a fractional numTrainEpochs: ceil(epochs × steps per epoch) steps over ceil(epochs) epochs', async () => {
+    expect(await plan({ numTrainEpochs: 1.5 })).toMatchObject({ steps: 5, maxSteps: 5, epochs: 2 });
+    expect(await plan({ numTrainEpochs: 1.5, gradientAccumulationSteps: 2 })).toMatchObject({ steps: 2, maxSteps: 2, epochs: 2 });
+  });
+
+  // speed_metrics: runtime in seconds (4 places), rates from the rounded runtime (3 places).
+  const rate = (m: Record<string, number>, key: string, count: number) => expect(Math.abs(m[key] * m.train_runtime - count) / count).toBeLessThan(0.02);
+  it('train_runtime is in seconds; samples per second count numTrainEpochs × rows, or maxSteps × the total batch', async () => {
+    const began = performance.now();
+    const epochs = await plan({ numTrainEpochs: 1.5 });
+    const elapsed = (performance.now() - began) / 1000;
+    expect(epochs.metrics.train_runtime).toBeGreaterThan(0);
+    expect(epochs.metrics.train_runtime).toBeLessThanOrEqual(elapsed);
+    rate(epochs.metrics, 'train_samples_per_second', 9);
+    rate(epochs.metrics, 'train_steps_per_second', 5);
+    const steps = await plan({ maxSteps: 4, gradientAccumulationSteps: 2 });
+    rate(steps.metrics, 'train_samples_per_second', 16);
+    rate(steps.metrics, 'train_steps_per_second', 4);
+  });
+});
+
+describe('callbacks steer the loop', () => {
+  it('shouldEpochStop set in onStepEnd ends that epoch; the next epoch starts over', async () => {
+    const stop: TrainerCallback = { onStepEnd: ({ state, control }) => { if (state.globalStep === 1) control.shouldEpochStop = true; } };
+    const trainer = new Trainer({ model: tinyBert(5), trainDataset: classificationRows(6), callbacks: [stop], args: args({ perDeviceTrainBatchSize: 2, numTrainEpochs: 2, loggingSteps: 1 }) });
+    const out = await trainer.train();
+    expect(out.globalStep).toBe(4);  // 1 step of epoch 0, then all 3 of epoch 1
+    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([0.33, 1.33, 1.67, 2]);
+  });
+});
+
+describe('the training order (transformers _get_train_sampler)', () => {
+  const order = async (extra: Record<string, unknown>, rows: Example[]) => {
+    const seen: number[] = [];
+    const pad = dataCollatorWithPadding();
+    const trainer = new Trainer({
+      model: tinyBert(6), trainDataset: rows, dataCollator: (batch) => { seen.push(...batch.map((r) => r.id as number)); return pad(batch); },
+      args: args({ perDeviceTrainBatchSize: 2, gradientAccumulationSteps: 2, numTrainEpochs: 1, loggingSteps: 100, removeUnusedColumns: false, ...extra }),
+    });
+    await trainer.train();
+    return seen;
+  };
+  const rows = classificationRows(60).map((r, i) => ({ ...r, id: i, len: i }));
+
+  // transformers' get_length_grouped_indices: megabatches of min(n // (4 × group), 50) × group rows
+  // (group = batch × accumulation = 4: 60 // 16 = 3, so 12 rows), each sorted longest first, then
+  // the longest row swapped to the very front.
+  const descendingMegabatches = (lengths: number[]) => {
+    for (let i = 0; i < lengths.length; i += 12) {
+      const tail = lengths.slice(i + 1, i + 12);
+      expect(tail, `megabatch at ${i}`).toEqual([...tail].sort((a, b) => b - a));
+    }
+  };
+
+  it('groupByLength: megabatches of 12 rows sorted longest first by lengthColumnName, the longest row first', async () => {
+    const seen = await order({ groupByLength: true, lengthColumnName: 'len' }, rows);
+    expect(seen[0]).toBe(59);
+    descendingMegabatches(seen);
+    expect([...seen].sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
+  });
+
+  it('groupByLength falls back to the length of inputIds; without it the order is random', async () => {
+    const byIds = await order({ groupByLength: true }, rows);
+    const lengths = byIds.map((i) => rows[i].inputIds.length);
+    expect(lengths[0]).toBe(12);
+    descendingMegabatches(lengths);
+    expect(new Set(byIds).size).toBe(60);
+    const random = await order({}, rows);
+    expect(() => descendingMegabatches(random.map((i) => rows[i].inputIds.length))).toThrow();
+    expect([...random].sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
+  });
+});
+
+describe('train() options', () => {
+  it('unknown options, no trainDataset and a resume folder that does not exist are refused by name', async () => {
+    const trainer = new Trainer({ model: tinyBert(7), trainDataset: classificationRows(2), args: args() });
+    await expect(trainer.train({ resume: true } as never)).rejects.toThrow(/unknown option 'resume'/);
+    await expect(new Trainer({ model: tinyBert(7), args: args() }).train()).rejects.toThrow('Trainer.train() requires a trainDataset');
+    await expect(trainer.train({ resumeFromCheckpoint: '/nonexistent/checkpoint-3' })).rejects.toThrow('train.resumeFromCheckpoint: expected an existing checkpoint folder or true, received "/nonexistent/checkpoint-3"');
+    await expect(trainer.train({ resumeFromCheckpoint: 3 as never })).rejects.toThrow(/^train\.resumeFromCheckpoint: expected an existing checkpoint folder or true/);
+    expect((await trainer.train({ resumeFromCheckpoint: false })).globalStep).toBe(3);
+  });
+
+  it('the state says this process is the world and local process zero without a process group', () => {
+    const trainer = new Trainer({ model: tinyBert(7), args: args() });
+    expect([trainer.state.isWorldProcessZero, trainer.state.isLocalProcessZero, trainer.world]).toEqual([true, true, null]);
+  });
+});
+
+describe('evaluate() and predict() options and metric names', () => {
+  const evalRows = classificationRows(4);
+  it("computeMetrics' keys get the prefix once, after the loss; metricKeyPrefix changes it", async () => {
+    const trainer = new Trainer({ model: tinyBert(8), evalDataset: evalRows, computeMetrics: () => ({ accuracy: 1, eval_f1: 2 }), args: args() });
+    const m = await trainer.evaluate();
+    expect(Object.keys(m)).toEqual(['eval_loss', 'eval_accuracy', 'eval_f1', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second']);
+    expect([m.eval_accuracy, m.eval_f1]).toEqual([1, 2]);
+    const dev = await trainer.evaluate({ metricKeyPrefix: 'dev' });
+    expect(Object.keys(dev).slice(0, 3)).toEqual(['dev_loss', 'dev_accuracy', 'dev_eval_f1']);
+    expect(Math.abs(dev.dev_samples_per_second * dev.dev_runtime - 4) / 4).toBeLessThan(0.02);
+    expect(trainer.state.logHistory.map((e) => Object.keys(e)[0])).toEqual(['eval_loss', 'dev_loss']);
+  });
+
+  it('without computeMetrics the metrics are the loss and speed; an evalDataset option replaces the default', async () => {
+    const trainer = new Trainer({ model: tinyBert(8), args: args() });
+    await expect(trainer.evaluate()).rejects.toThrow('Trainer.evaluate() requires an evalDataset');
+    await expect(trainer.evaluate({ dataset: evalRows } as never)).rejects.toThrow(/unknown option 'dataset'/);
+    await expect(trainer.predict(evalRows, { prefix: 'x' } as never)).rejects.toThrow(/unknown option 'prefix'/);
+    const m = await trainer.evaluate({ evalDataset: evalRows });
+    expect(Object.keys(m)).toEqual(['eval_loss', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second']);
+  });
+});
