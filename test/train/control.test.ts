@@ -47,6 +47,7 @@ describe('a non-finite loss', () => {
     const trainer = new Trainer({ model: peft, args: args(dir, { saveStrategy: 'steps', saveSteps: 1, numTrainEpochs: 1 }), trainDataset: train, callbacks: [poison] });
     const err = await trainer.train().catch((e: Error) => e);
     expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect((err as Error).name).toBe('NonFiniteLossError');
     expect((err as Error).message).toMatch(/the training loss is NaN at step 3 \(epoch 0, micro-batch 2\): training stopped\. The last checkpoint \(.*checkpoint-2\) is intact/);
     const fresh = lora();
     await fresh.loadAdapterWeights(path.join(dir, 'checkpoint-2'));

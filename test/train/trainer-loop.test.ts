@@ -233,6 +233,7 @@ describe('evaluate() and predict() options and metric names', () => {
   it('without computeMetrics the metrics are the loss and speed; an evalDataset option replaces the default', async () => {
     const trainer = new Trainer({ model: tinyBert(8), args: args() });
     await expect(trainer.evaluate()).rejects.toThrow('Trainer.evaluate() requires an evalDataset');
+    await expect(trainer.evaluate({ evalDataset: [] })).rejects.toThrow('the evaluation data set is empty');
     await expect(trainer.evaluate({ dataset: evalRows } as never)).rejects.toThrow(/unknown option 'dataset'/);
     await expect(trainer.predict(evalRows, { prefix: 'x' } as never)).rejects.toThrow(/unknown option 'prefix'/);
     const m = await trainer.evaluate({ evalDataset: evalRows });

@@ -4,7 +4,7 @@
 // optimizer's weight-decay groups (no decay on biases and LayerNorm weights).
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
-import { BertConfig, BertForMaskedLM, LoraConfig, TaskType, Trainer, TrainingArguments, getPeftModel } from '../../lib';
+import { BertConfig, BertForMaskedLM, LoraConfig, TaskType, Trainer, TrainingArguments, dataCollatorWithPadding, getPeftModel, type Example } from '../../lib';
 import { DefaultFlowCallback } from '../../lib/train/callbacks';
 import { JsonlLoggerCallback, ProgressCallback } from '../../lib/train/reporting';
 import { TensorBoardCallback } from '../../lib/train/tensorboard';
@@ -79,6 +79,28 @@ describe('reporting callbacks', () => {
     expect(all.callbackHandler.callbacks.map((c) => c.constructor)).toEqual([DefaultFlowCallback, JsonlLoggerCallback, TensorBoardCallback, ProgressCallback]);
     expect(kinds(new Trainer({ model: tinyBert(), args: args({ reportTo: ['tensorboard'] }) }))).toEqual(['DefaultFlowCallback', 'TensorBoardCallback']);
   });
+
+  it('the progress bar counts batch × accumulation samples per optimizer step', () => {
+    const t = new Trainer({ model: tinyBert(), args: args({ disableTqdm: false, perDeviceTrainBatchSize: 3, gradientAccumulationSteps: 4 }) });
+    const progress = t.callbackHandler.callbacks.find((c) => c instanceof ProgressCallback) as unknown as { samplesPerStep: number };
+    expect(progress.samplesPerStep).toBe(12);
+  });
+});
+
+describe('columns (transformers _remove_unused_columns)', () => {
+  const keysSeen = async (extra: Record<string, unknown>) => {
+    const keys: string[][] = [];
+    const pad = dataCollatorWithPadding();
+    const data = [{ inputIds: [5, 6], labels: 1, score: 0.5, note: 'x' }];
+    const collate = (b: Example[]) => { keys.push(Object.keys(b[0])); return pad(b.map(({ inputIds, labels }) => ({ inputIds, labels }))); };
+    await new Trainer({ model: tinyBert(), trainDataset: data, dataCollator: collate, args: args({ maxSteps: 1, saveStrategy: 'no', ...extra }) }).train();
+    return keys[0];
+  };
+  it('the model inputs and labels reach the collator, other columns do not, unless labelNames or removeUnusedColumns: false keep them', async () => {
+    expect(await keysSeen({})).toEqual(['inputIds', 'labels']);
+    expect(await keysSeen({ labelNames: ['score'] })).toEqual(['inputIds', 'labels', 'score']);
+    expect(await keysSeen({ removeUnusedColumns: false })).toEqual(['inputIds', 'labels', 'score', 'note']);
+  });
 });
 
 describe('createOptimizer (transformers create_optimizer)', () => {
@@ -95,6 +117,15 @@ describe('createOptimizer (transformers create_optimizer)', () => {
     expect(noDecay.names.length).toBeGreaterThan(0);
     expect(decay.names.every((n) => !n.endsWith('.bias') && !n.includes('LayerNorm'))).toBe(true);
     expect(trainer.createOptimizer()).toBe(optimizer);  // made once
+  });
+
+  it("a PeftModel's trainable LayerNorm (base_model.model. prefix) goes without decay", () => {
+    const peft = getPeftModel(tinyBert(1), new LoraConfig({ taskType: TaskType.SEQ_CLS, r: 2 }));
+    const norm = 'base_model.model.bert.embeddings.LayerNorm.weight';
+    peft.namedParameters().filter(([n]) => n === norm).forEach(([, t]) => { t.requiresGrad = true; });
+    const [decay, noDecay] = new Trainer({ model: peft, args: args({ weightDecay: 0.1 }) }).createOptimizer().paramGroups;
+    expect(noDecay.names).toContain(norm);
+    expect(decay.names).not.toContain(norm);
   });
 
   it("full fine-tuning: every LayerNorm's weight and bias without decay; optim 'sgd' gives SGD", () => {
