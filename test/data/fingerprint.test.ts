@@ -27,6 +27,12 @@ describe('hashValue: SHA-256 of canonical JSON (keys sorted, undefined fields le
   it('keys are ordered by code unit ("B" < "a" < "b"), as sorted() orders them', () => {
     expect(hashValue({ b: 0, a: 0, B: 0 })).toBe(sha256('{"B":0,"a":0,"b":0}'));
   });
+  it('an object of 200 keys written in a scrambled order hashes as its sorted JSON (past V8\'s insertion-sort runs)', () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    const scrambled = keys.map((_, i) => keys[(i * 77) % 200]);  // 77 and 200 are coprime: a permutation
+    const json = `{${keys.map((k) => `"${k}":0`).join(',')}}`;
+    expect(hashValue(Object.fromEntries(scrambled.map((k) => [k, 0])))).toBe(sha256(json));
+  });
   it('different values give different keys', () => {
     expect(hashValue({ a: 1 })).not.toBe(hashValue({ a: 2 }));
     expect(hashValue([1, 2])).not.toBe(hashValue([2, 1]));
@@ -105,6 +111,17 @@ describe('instanceFingerprint', () => {
     expect(instanceFingerprint(bert({ additionalSpecialTokens: ['world'] }))).not.toBe(base);
     class OtherBert extends BertTokenizer {}
     expect(instanceFingerprint(new OtherBert({ vocab: TOKENS }))).not.toBe(base);
+  });
+
+  // Each of these differs from the default in one part of the key only.
+  it('a boolean setting that only decoding reads (cleanUpTokenizationSpaces) changes the key', () => {
+    expect(instanceFingerprint(bert({ cleanUpTokenizationSpaces: false }))).not.toBe(instanceFingerprint(bert({ cleanUpTokenizationSpaces: true })));
+  });
+
+  it('options kept inside the basic tokenizer (tokenizeChineseChars, stripAccents) change the key through the probe text', () => {
+    const base = instanceFingerprint(bert());
+    expect(instanceFingerprint(bert({ tokenizeChineseChars: false }))).not.toBe(base);
+    expect(instanceFingerprint(bert({ stripAccents: false }))).not.toBe(base);  // the probe's "Héllo" is no longer "hello"
   });
 
   it('the key of a tokenizer passed as an instance is its instance fingerprint', async () => {
