@@ -170,7 +170,8 @@ export class Trainer {
   createOptimizer(): Optimizer {
     if (this.optimizer) return this.optimizer;
     const prefix = this.target.peft ? 'base_model.model.' : '';
-    const norms = new Set(this.target.model.namedModules().filter(([, m]) => m.type === 'LayerNorm').flatMap(([n]) => [`${prefix}${n}.weight`, `${prefix}${n}.bias`]));
+    // LayerNorm weights by name; every bias (LayerNorm's included) is caught by the name test below.
+    const norms = new Set(this.target.model.namedModules().filter(([, m]) => m.type === 'LayerNorm').map(([n]) => `${prefix}${n}.weight`));
     const trainable = this.target.namedParameters().filter(([, t]) => t.requiresGrad);
     if (trainable.length === 0) throw new Error('the model has no trainable parameters: nothing to train (did you freeze everything?)');
     const decay = trainable.filter(([n]) => !norms.has(n) && !n.includes('bias'));

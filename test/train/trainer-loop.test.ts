@@ -3,11 +3,13 @@
 // accumulation, the epoch counter, how logged losses and train_loss average, the best-metric
 // bookkeeping, the speed metrics, the plan (steps and epochs from maxSteps or numTrainEpochs),
 // callbacks' epoch stops, the sampler choice (groupByLength) and the checks on train()'s options.
-import { describe, expect, it } from 'vitest';
+import fs from 'fs';
+import path from 'path';
+import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../../lib';
 import { Trainer, TrainingArguments, dataCollatorWithPadding, type Example, type TrainerCallback } from '../../lib';
 import { settledLiveTensorCount } from '../live-tensors';
-import { classificationRows, tinyBert, tmpDir } from './helpers';
+import { classificationRows, maxDiff, snapshot, tinyBert, tmpDir } from './helpers';
 
 const args = (extra: Record<string, unknown> = {}) => new TrainingArguments({ outputDir: tmpDir(), disableTqdm: true, saveStrategy: 'no', reportTo: [], learningRate: 1e-2, ...extra });
 
@@ -110,6 +112,28 @@ describe('the best model (transformers _save_checkpoint)', () => {
     expect([r.best, r.metric]).toEqual([`${r.dir}/checkpoint-1`, 0.5]);
   });
 
+  // Scores 0.5, 0.9, 0.9 with lower better: checkpoint-1 is the best, checkpoint-3 the last.
+  it('loadBestModelAtEnd puts the best checkpoint back; without it the run ends with its last weights', async () => {
+    const run = async (loadBestModelAtEnd: boolean) => {
+      const scores = [0.5, 0.9, 0.9];
+      let call = 0;
+      const model = tinyBert(3);
+      const saved = new Map<number, Map<string, Float32Array>>();
+      const trainer = new Trainer({
+        model, trainDataset: classificationRows(6), evalDataset: classificationRows(2), computeMetrics: () => ({ score: scores[call++] }),
+        callbacks: [{ onSave: ({ state }) => { saved.set(state.globalStep, snapshot(model.namedParameters())); } }],
+        args: args({ perDeviceTrainBatchSize: 2, maxSteps: 3, evaluationStrategy: 'steps', evalSteps: 1, saveStrategy: 'steps', saveSteps: 1, metricForBestModel: 'score', greaterIsBetter: false, loadBestModelAtEnd }),
+      });
+      await trainer.train();
+      expect(trainer.state.bestModelCheckpoint).toBe(`${trainer.args.outputDir}/checkpoint-1`);
+      const final = snapshot(model.namedParameters());
+      const equals = (step: number) => [...final].every(([n, w]) => maxDiff(w, saved.get(step)!.get(n)!) === 0);
+      return [equals(1), equals(3)];
+    };
+    expect(await run(true)).toEqual([true, false]);
+    expect(await run(false)).toEqual([false, true]);
+  });
+
   it('a metric the evaluation does not return is an error naming it and the keys it did return', async () => {
     await expect(scripted('f1', true)).rejects.toThrow("metricForBestModel 'f1': the evaluation returned no 'eval_f1' (it returned eval_loss, eval_score, eval_runtime, eval_samples_per_second, eval_steps_per_second, epoch)");
   });
@@ -126,6 +150,13 @@ describe('the plan: steps and epochs (transformers _inner_training_loop)', () =>
     expect(await plan({ maxSteps: 6 })).toMatchObject({ steps: 6, maxSteps: 6, epochs: 2 });
     expect(await plan({ maxSteps: 7 })).toMatchObject({ steps: 7, maxSteps: 7, epochs: 3 });
     expect(await plan({ maxSteps: 2 })).toMatchObject({ steps: 2, maxSteps: 2, epochs: 1 });
+    // transformers takes max_steps only when > 0: 0 trains numTrainEpochs (3 × 3 steps).
+    expect(await plan({ maxSteps: 0 })).toMatchObject({ steps: 9, maxSteps: 9, epochs: 3 });
+  });
+
+  it('a streamed data set needs maxSteps > 0', async () => {
+    const stream: AsyncIterable<Example> = { async *[Symbol.asyncIterator]() { yield* classificationRows(4); } };
+    await expect(new Trainer({ model: tinyBert(4), trainDataset: stream, args: args({ maxSteps: 0 }) }).train()).rejects.toThrow('a streamed trainDataset has no length: set TrainingArguments.maxSteps');
   });
 
   it('a fractional numTrainEpochs: ceil(epochs × steps per epoch) steps over ceil(epochs) epochs', async () => {
@@ -156,6 +187,29 @@ describe('callbacks steer the loop', () => {
     const out = await trainer.train();
     expect(out.globalStep).toBe(4);  // 1 step of epoch 0, then all 3 of epoch 1
     expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([0.33, 1.33, 1.67, 2]);
+  });
+});
+
+describe('interruption (SIGINT)', () => {
+  it('stops after the optimizer step in flight, also mid-epoch; says so on stderr; a second Ctrl-C is left to Node', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; });
+    let listenersAfter = -1;
+    const callback: TrainerCallback = {
+      onSubstepEnd: ({ state }) => { if (state.globalStep === 1) process.emit('SIGINT'); },
+      onStepEnd: ({ state }) => { if (state.globalStep === 2) listenersAfter = process.listenerCount('SIGINT'); },
+    };
+    const trainer = new Trainer({ model: tinyBert(5), trainDataset: classificationRows(12), callbacks: [callback], args: args({ perDeviceTrainBatchSize: 2, gradientAccumulationSteps: 2, numTrainEpochs: 1 }) });
+    const out = await trainer.train().finally(() => spy.mockRestore());
+    expect([out.status, out.globalStep, out.checkpoint]).toEqual(['interrupted', 2, path.join(trainer.args.outputDir, 'checkpoint-2')]);
+    expect(written.join('')).toContain('node-peft: interrupted: finishing the current step and saving a checkpoint (Ctrl-C again to abort)');
+    expect(listenersAfter).toBe(0);
+  });
+
+  it('a run that ends normally leaves no SIGINT listener behind', async () => {
+    const before = process.listenerCount('SIGINT');
+    await new Trainer({ model: tinyBert(5), trainDataset: classificationRows(2), args: args({ maxSteps: 1 }) }).train();
+    expect(process.listenerCount('SIGINT')).toBe(before);
   });
 });
 
@@ -199,12 +253,17 @@ describe('the training order (transformers _get_train_sampler)', () => {
     expect(() => descendingMegabatches(random.map((i) => rows[i].inputIds.length))).toThrow();
     expect([...random].sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
   });
+
+  it('groupByLength with a row that has neither a length nor inputIds is an error naming the row', async () => {
+    const bad = [{ inputIds: [5, 6], labels: 0 }, { labels: 1 } as never];
+    await expect(new Trainer({ model: tinyBert(6), trainDataset: bad, args: args({ groupByLength: true }) }).train()).rejects.toThrow(/^trainDataset\[1\]\.inputIds: expected token ids/);
+  });
 });
 
 describe('train() options', () => {
   it('unknown options, no trainDataset and a resume folder that does not exist are refused by name', async () => {
     const trainer = new Trainer({ model: tinyBert(7), trainDataset: classificationRows(2), args: args() });
-    await expect(trainer.train({ resume: true } as never)).rejects.toThrow(/unknown option 'resume'/);
+    await expect(trainer.train({ resume: true } as never)).rejects.toThrow(/^train: unknown option 'resume'/);
     await expect(new Trainer({ model: tinyBert(7), args: args() }).train()).rejects.toThrow('Trainer.train() requires a trainDataset');
     await expect(trainer.train({ resumeFromCheckpoint: '/nonexistent/checkpoint-3' })).rejects.toThrow('train.resumeFromCheckpoint: expected an existing checkpoint folder or true, received "/nonexistent/checkpoint-3"');
     await expect(trainer.train({ resumeFromCheckpoint: 3 as never })).rejects.toThrow(/^train\.resumeFromCheckpoint: expected an existing checkpoint folder or true/);
@@ -234,9 +293,22 @@ describe('evaluate() and predict() options and metric names', () => {
     const trainer = new Trainer({ model: tinyBert(8), args: args() });
     await expect(trainer.evaluate()).rejects.toThrow('Trainer.evaluate() requires an evalDataset');
     await expect(trainer.evaluate({ evalDataset: [] })).rejects.toThrow('the evaluation data set is empty');
-    await expect(trainer.evaluate({ dataset: evalRows } as never)).rejects.toThrow(/unknown option 'dataset'/);
-    await expect(trainer.predict(evalRows, { prefix: 'x' } as never)).rejects.toThrow(/unknown option 'prefix'/);
+    await expect(trainer.evaluate({ dataset: evalRows } as never)).rejects.toThrow(/^evaluate: unknown option 'dataset'/);
+    await expect(trainer.predict(evalRows, { prefix: 'x' } as never)).rejects.toThrow(/^predict: unknown option 'prefix'/);
+    expect(Object.keys((await trainer.predict(evalRows, { metricKeyPrefix: 'holdout' })).metrics)[0]).toBe('holdout_loss');
     const m = await trainer.evaluate({ evalDataset: evalRows });
     expect(Object.keys(m)).toEqual(['eval_loss', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second']);
+  });
+
+  it('rows without labels: no eval_loss key, and computeMetrics is not called (transformers needs labels for it)', async () => {
+    const unlabelled = evalRows.map(({ inputIds }) => ({ inputIds }));
+    const m = await new Trainer({ model: tinyBert(8), computeMetrics: () => ({ n: 4 }), args: args() }).evaluate({ evalDataset: unlabelled });
+    expect(Object.keys(m)).toEqual(['eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second']);
+  });
+
+  it('reportTo tensorboard writes its events under loggingDir', async () => {
+    const dir = tmpDir();
+    await new Trainer({ model: tinyBert(8), trainDataset: classificationRows(2), args: args({ maxSteps: 1, loggingSteps: 1, reportTo: ['tensorboard'], loggingDir: dir }) }).train();
+    expect(fs.readdirSync(dir).some((f) => f.startsWith('events.out.tfevents'))).toBe(true);
   });
 });

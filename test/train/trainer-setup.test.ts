@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
 import { BertConfig, BertForMaskedLM, LoraConfig, TaskType, Trainer, TrainingArguments, dataCollatorWithPadding, getPeftModel, type Example } from '../../lib';
+import { BertTokenizer } from '../../lib/tokenizers';
 import { DefaultFlowCallback } from '../../lib/train/callbacks';
 import { JsonlLoggerCallback, ProgressCallback } from '../../lib/train/reporting';
 import { TensorBoardCallback } from '../../lib/train/tensorboard';
@@ -18,7 +19,7 @@ describe('Trainer options', () => {
   it('a missing model, args that are not TrainingArguments and unknown options are refused by name', () => {
     expect(() => new Trainer({} as never)).toThrow('Trainer.model: expected a model or a PeftModel, received undefined');
     expect(() => new Trainer({ model: tinyBert(), args: { outputDir: 'x' } as never })).toThrow(/^Trainer\.args: expected a TrainingArguments, received/);
-    expect(() => new Trainer({ model: tinyBert(), arg: args() } as never)).toThrow(/unknown option 'arg'/);
+    expect(() => new Trainer({ model: tinyBert(), arg: args() } as never)).toThrow(/^Trainer: unknown option 'arg'/);
   });
 });
 
@@ -61,11 +62,14 @@ describe('the default collator', () => {
     expect(values(b.inputIds)).toEqual([5, 6, 7, 1]);
   });
 
-  it('a BertForMaskedLM needs a tokenizer (for its mask token) or a collator', () => {
+  it('a BertForMaskedLM needs a tokenizer (for its mask token) or a collator; with a tokenizer it gets the masked-LM collator', () => {
     torch.manualSeed(0);
     const mlm = BertForMaskedLM.fromConfig(new BertConfig({ vocab_size: 50, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 }));
     expect(() => new Trainer({ model: mlm, args: args() })).toThrow('Trainer: a BertForMaskedLM needs a tokenizer (for its mask token) or a dataCollator (dataCollatorForMaskedLM)');
-    const collator = () => { throw new Error('not called'); };
+    const tokenizer = new BertTokenizer({ vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b'] });
+    const masked = new Trainer({ model: mlm, tokenizer, args: args() }).dataCollator([{ inputIds: [2, 5, 6, 3] }]);
+    expect(values(masked.labels)!.length).toBe(4);  // the masked-LM collator: labels made from the ids
+        const collator = () => { throw new Error('not called'); };
     expect(new Trainer({ model: mlm, dataCollator: collator as never, args: args() }).dataCollator).toBe(collator);
   });
 });
