@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'perf_hooks';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
 import { BertConfig, BertForSequenceClassification, LoraConfig, TaskType, Trainer, TrainingArguments, dataCollatorWithPadding, getPeftModel, trainingStep, AdamW } from '../../lib';
-import { classificationRows, tinyBert, tmpDir } from './helpers';
+import { classificationRows, maxDiff, snapshot, tinyBert, tmpDir } from './helpers';
 
 describe('training off the event loop', () => {
   // A step run on the main thread would stall the loop for a whole step (half the time measured);
@@ -55,14 +55,26 @@ describe('bf16 autocast', () => {
   it('trains in bfloat16 autocast with float32 master weights; the first loss is within 1e-2 of float32\'s', async () => {
     const rows = classificationRows(16);
     const losses: Record<string, number> = {};
+    const weights: Record<string, Map<string, Float32Array>> = {};
     for (const bf16 of [false, true]) {
       const model = tinyBert(4);
       const trainer = new Trainer({ model, trainDataset: rows, args: new TrainingArguments({ outputDir: tmpDir(), bf16, maxSteps: 4, perDeviceTrainBatchSize: 16, loggingSteps: 1, saveStrategy: 'no', disableTqdm: true, learningRate: 1e-3 }) });
       await trainer.train();
       losses[String(bf16)] = trainer.state.logHistory[0].loss;
+      weights[String(bf16)] = snapshot(model.namedParameters());
       expect(model.namedParameters().every(([, t]) => t.dtype === 'float32')).toBe(true);
       expect(trainer.state.logHistory.slice(0, 4).every((e) => Number.isFinite(e.loss))).toBe(true);
     }
     expect(Math.abs(losses.true - losses.false)).toBeLessThan(1e-2);
+    // bfloat16 did run: its rounding shows in the trained weights.
+    expect(maxDiff(weights.true.get('classifier.weight')!, weights.false.get('classifier.weight')!)).toBeGreaterThan(0);
+  });
+
+  it('evaluates in bfloat16 autocast too: the eval loss moves by less than 1e-2 but moves', async () => {
+    const rows = classificationRows(16);
+    const evalLoss = async (bf16: boolean) => (await new Trainer({ model: tinyBert(4), args: new TrainingArguments({ outputDir: tmpDir(), bf16, disableTqdm: true }) }).evaluate({ evalDataset: rows })).eval_loss;
+    const [full, half] = [await evalLoss(false), await evalLoss(true)];
+    expect(Math.abs(half - full)).toBeLessThan(1e-2);
+    expect(half).not.toBe(full);
   });
 });
