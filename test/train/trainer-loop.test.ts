@@ -206,6 +206,21 @@ describe('interruption (SIGINT)', () => {
     expect(listenersAfter).toBe(0);
   });
 
+  it('trainer.interrupt() does what SIGINT does, without a signal', async () => {
+    let trainer: Trainer | null = null;
+    const callback: TrainerCallback = { onSubstepEnd: ({ state }) => { if (state.globalStep === 1) trainer!.interrupt(); } };
+    trainer = new Trainer({ model: tinyBert(5), trainDataset: classificationRows(12), callbacks: [callback], args: args({ perDeviceTrainBatchSize: 2, gradientAccumulationSteps: 2, numTrainEpochs: 1 }) });
+    const out = await trainer.train();
+    expect([out.status, out.globalStep]).toEqual(['interrupted', 2]);
+  });
+
+  it('a non-finite loss before any checkpoint says that none was saved', async () => {
+    const model = tinyBert(5);
+    const poison: TrainerCallback = { onStepEnd: ({ state }) => { if (state.globalStep === 1) torch.noGrad(() => model.namedParameters().find(([n]) => n === 'classifier.weight')![1].copy_(NaN)); } };
+    const trainer = new Trainer({ model, trainDataset: classificationRows(8), callbacks: [poison], args: args({ perDeviceTrainBatchSize: 2, maxSteps: 3 }) });
+    await expect(trainer.train()).rejects.toThrow('the training loss is NaN at step 2 (epoch 0, micro-batch 1): training stopped. The last checkpoint (none saved in this run) is intact');
+  });
+
   it('a run that ends normally leaves no SIGINT listener behind', async () => {
     const before = process.listenerCount('SIGINT');
     await new Trainer({ model: tinyBert(5), trainDataset: classificationRows(2), args: args({ maxSteps: 1 }) }).train();
@@ -300,6 +315,12 @@ describe('evaluate() and predict() options and metric names', () => {
     expect(Object.keys(m)).toEqual(['eval_loss', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second']);
   });
 
+  it("a computeMetrics key 'loss' becomes eval_loss and replaces the loop's loss, as in transformers", async () => {
+    const m = await new Trainer({ model: tinyBert(8), evalDataset: evalRows, computeMetrics: () => ({ loss: 42 }), args: args() }).evaluate();
+    expect(m.eval_loss).toBe(42);
+    expect(Object.keys(m)[0]).toBe('eval_loss');
+  });
+
   it('rows without labels: no eval_loss key, and computeMetrics is not called (transformers needs labels for it)', async () => {
     const unlabelled = evalRows.map(({ inputIds }) => ({ inputIds }));
     const m = await new Trainer({ model: tinyBert(8), computeMetrics: () => ({ n: 4 }), args: args() }).evaluate({ evalDataset: unlabelled });
@@ -310,5 +331,21 @@ describe('evaluate() and predict() options and metric names', () => {
     const dir = tmpDir();
     await new Trainer({ model: tinyBert(8), trainDataset: classificationRows(2), args: args({ maxSteps: 1, loggingSteps: 1, reportTo: ['tensorboard'], loggingDir: dir }) }).train();
     expect(fs.readdirSync(dir).some((f) => f.startsWith('events.out.tfevents'))).toBe(true);
+  });
+});
+
+describe('saveState and saveModel', () => {
+  it('saveState writes trainer_state.json; saveModel the model and training_args.json, to outputDir or a folder given', async () => {
+    const trainer = new Trainer({ model: tinyBert(9), trainDataset: classificationRows(2), args: args({ maxSteps: 1 }) });
+    await trainer.train();
+    const out = trainer.args.outputDir;
+    await trainer.saveState();
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'trainer_state.json'), 'utf8')).global_step).toBe(1);
+    await trainer.saveModel();
+    expect(fs.existsSync(path.join(out, 'model.safetensors'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'training_args.json'), 'utf8')).max_steps).toBe(1);
+    const other = tmpDir();
+    await trainer.saveModel(other);
+    expect(fs.readdirSync(other).sort()).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'training_args.json']));
   });
 });
