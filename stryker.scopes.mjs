@@ -35,7 +35,7 @@ export const scopes = {
   // BERT's WordPiece, special-token splitting and the BertTokenizer class against the BERT tests:
   'tokenizers-bert': {
     mutate: ['lib/tokenizers/{bert,wordpiece,special,cleanup}.ts'],
-    tests: ['test/tokenizers/{bert.parity,bert-uncased.parity,wordpiece,basic,validation,roundtrip.property}.test.ts'],
+    tests: ['test/tokenizers/{bert.parity,bert-uncased.parity,wordpiece,special,basic,validation,roundtrip.property}.test.ts'],
   },
   // The shared tokenizer machinery: encoding options, batches, loading folders and the hub cache.
   'tokenizers-base': {

@@ -56,7 +56,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
       vocab: this.vocab.tokenToId,
       unkToken: unk,
       maxInputCharsPerWord: checkInteger(where, 'maxInputCharsPerWord', options.maxInputCharsPerWord, 1) ?? 100,
-      continuingSubwordPrefix: options.continuingSubwordPrefix ?? '##',
+      continuingSubwordPrefix: options.continuingSubwordPrefix,  // WordPiece's default: '##'
     });
   }
 

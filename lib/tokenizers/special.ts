@@ -75,15 +75,15 @@ export class NoSplitSplitter {
     return pieces.filter((p) => p.text !== '');
   }
 
+  // split() alternates plain and special pieces (plain first and last, possibly empty), so every
+  // special piece has a plain neighbour on each side. transformers 4.29 (tokenize): an AddedToken
+  // with rstrip lstrips the text on its right, with lstrip rstrips the text on its left.
   private applyStrip(pieces: Array<{ text: string; special: boolean }>): void {
-    pieces.forEach((piece, i) => {
-      if (!piece.special) return;
-      const rule = this.rules.get(piece.text)!;
-      const right = pieces[i + 1];
-      const left = pieces[i - 1];
-      if (rule.rstrip && right && !right.special) right.text = right.text.replace(LEADING_SPACE, '');
-      if (rule.lstrip && left && !left.special) left.text = left.text.replace(TRAILING_SPACE, '');
-    });
+    for (let i = 1; i < pieces.length; i += 2) {
+      const rule = this.rules.get(pieces[i].text)!;
+      if (rule.rstrip) pieces[i + 1].text = pieces[i + 1].text.replace(LEADING_SPACE, '');
+      if (rule.lstrip) pieces[i - 1].text = pieces[i - 1].text.replace(TRAILING_SPACE, '');
+    }
   }
 }
 

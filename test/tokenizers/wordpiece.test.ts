@@ -42,6 +42,22 @@ describe('WordPiece.tokenizeWord', () => {
     expect(one.tokenizeWord('\ud800a')).toEqual(['[UNK]']);
   });
 
+  // Python's str counts a lone surrogate as a code point of its own; only a high surrogate
+  // followed by a low one (in that order) is one character in JavaScript's UTF-16.
+  it('lone or misordered surrogates are one character each: two-unit words are 2 characters', () => {
+    const odd = ['a\udc00', '\ud83da', '\ud83d\ue000', '\udc00\udc00', '\udc00\ud800'];
+    const vocabOdd = new Map(['[UNK]', ...odd].map((t, i) => [t, i]));
+    for (const w of odd) {
+      expect(new WordPiece({ vocab: vocabOdd, unkToken: '[UNK]', maxInputCharsPerWord: 1 }).tokenizeWord(w), JSON.stringify(w)).toEqual(['[UNK]']);
+      expect(new WordPiece({ vocab: vocabOdd, unkToken: '[UNK]', maxInputCharsPerWord: 2 }).tokenizeWord(w), JSON.stringify(w)).toEqual([w]);
+    }
+  });
+
+  it('a "##" entry in the vocabulary never matches an empty rest: an unmatched word is still [UNK]', () => {
+    const withBare = new Map(['[UNK]', 'a', '##'].map((t, i) => [t, i]));
+    expect(new WordPiece({ vocab: withBare, unkToken: '[UNK]', maxInputCharsPerWord: 100 }).tokenizeWord('ab')).toEqual(['[UNK]']);
+  });
+
   it('uses the given continuing-subword prefix', () => {
     expect(wp({ continuingSubwordPrefix: '@@' }).tokenizeWord('xy')).toEqual(['x', '@@y']);
     expect(wp({ continuingSubwordPrefix: '@@' }).tokenizeWord('ab')).toEqual(['[UNK]']);
@@ -63,11 +79,24 @@ describe('BertTokenizer options', () => {
     expect(tok.tokenize('FOO! hello')).toEqual(['FOO!', 'hello']);
   });
 
+  it('doLowerCase without the basic tokenizer lower-cases the text itself, special tokens typed in it excepted', () => {
+    const tok = new BertTokenizer({ vocab: [...words, 'sad', 'sep'], doBasicTokenize: false, recognizeSpecialTokens: true });
+    // "S", "E" and "P" are letters of "[SEP]": only the whole token is kept as typed.
+    expect(tok.tokenize('Sad SEP [SEP] Hello')).toEqual(['sad', 'sep', '[SEP]', 'hello']);
+  });
+
+  it('neverSplit may be null (none)', () => {
+    expect(new BertTokenizer({ vocab: words, neverSplit: null as never }).tokenize('hello')).toEqual(['hello']);
+  });
+
   it('refuses bad options by name', () => {
     expect(() => new BertTokenizer({ vocab: words, doLowerCase: 'yes' as never })).toThrow('new BertTokenizer(): doLowerCase must be a boolean, got string "yes"');
     expect(() => new BertTokenizer({ vocab: words, stripAccents: 1 as never })).toThrow('new BertTokenizer(): stripAccents must be a boolean, got number 1');
     expect(() => new BertTokenizer({ vocab: words, neverSplit: 'x' as never })).toThrow('new BertTokenizer(): neverSplit must be an array of strings, got string "x"');
     expect(() => new BertTokenizer({ vocab: words, neverSplit: [1] as never })).toThrow('new BertTokenizer(): neverSplit must be an array of strings, got array');
+    expect(() => new BertTokenizer({ vocab: words, neverSplit: ['ok', 1] as never })).toThrow('new BertTokenizer(): neverSplit must be an array of strings, got array');
+    expect(() => new BertTokenizer({ vocab: words, doBasicTokenize: 'no' as never })).toThrow('new BertTokenizer(): doBasicTokenize must be a boolean, got string "no"');
+    expect(() => new BertTokenizer({ vocab: words }).decode('x' as never)).toThrow(/^BertTokenizer\.decode\(\)/);
     expect(() => new BertTokenizer({ vocab: words, maxInputCharsPerWord: 0 })).toThrow('new BertTokenizer(): maxInputCharsPerWord must be an integer >= 1, got number 0');
     expect(() => new BertTokenizer({ vocab: words, unkToken: null })).toThrow('new BertTokenizer(): WordPiece needs an unkToken');
     expect(() => new BertTokenizer(undefined as never)).toThrow('new BertTokenizer(): options with a vocab are required');
