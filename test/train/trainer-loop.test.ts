@@ -20,6 +20,10 @@ function counter(): { counts: Record<string, number>; callback: TrainerCallback 
   return { counts, callback: { onStepBegin: bump('stepBegin'), onStepEnd: bump('stepEnd'), onSubstepEnd: bump('substepEnd'), onEpochBegin: bump('epochBegin') } };
 }
 const logged = (t: Trainer, key: string) => t.state.logHistory.filter((e) => e[key] !== undefined).map((e) => e[key]);
+/** The epoch of each logged training loss (rounded to 2 places, as transformers logs it). */
+const lossEpochs = (t: Trainer) => t.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch);
+/** speed_metrics: a rate (3 places) times the runtime (4 places) gives back its count within 2%. */
+const expectRate = (m: Record<string, number>, key: string, runtimeKey: string, count: number) => expect(Math.abs(m[key] * m[runtimeKey] - count) / count).toBeLessThan(0.02);
 
 describe('gradient accumulation (transformers 4.29: a step every gradientAccumulationSteps micro-batches)', () => {
   it('an epoch shorter than gradientAccumulationSteps ends in one optimizer step', async () => {
@@ -29,7 +33,7 @@ describe('gradient accumulation (transformers 4.29: a step every gradientAccumul
     expect([out.globalStep, trainer.state.maxSteps]).toEqual([2, 2]);
     expect(counts).toEqual({ epochBegin: 2, stepBegin: 2, substepEnd: 4, stepEnd: 2 });
     expect(logged(trainer, 'loss').length).toBe(2);
-    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([1, 2]);
+    expect(lossEpochs(trainer)).toEqual([1, 2]);
   });
 
   it('an epoch of 5 micro-batches with accumulation 2: steps after micro-batches 2 and 4; the fifth only accumulates', async () => {
@@ -41,7 +45,7 @@ describe('gradient accumulation (transformers 4.29: a step every gradientAccumul
     // of epoch 1, where step 4 ends the run.
     expect(counts).toEqual({ epochBegin: 2, stepBegin: 5, substepEnd: 5, stepEnd: 4 });
     // state.epoch = epoch + (step + 1) / steps_in_epoch, logged rounded to 2 places.
-    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([0.4, 0.8, 1.4, 1.8]);
+    expect(lossEpochs(trainer)).toEqual([0.4, 0.8, 1.4, 1.8]);
   });
 
   it('a streamed data set counts maxSteps × gradientAccumulationSteps micro-batches per epoch', async () => {
@@ -49,9 +53,9 @@ describe('gradient accumulation (transformers 4.29: a step every gradientAccumul
     const stream: AsyncIterable<Example> = { async *[Symbol.asyncIterator]() { for (const r of rows) yield r; } };
     const trainer = new Trainer({ model: tinyBert(1), trainDataset: stream, args: args({ perDeviceTrainBatchSize: 1, gradientAccumulationSteps: 2, maxSteps: 3, loggingSteps: 1 }) });
     const out = await trainer.train();
-    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([0.33, 0.67, 1]);
+    expect(lossEpochs(trainer)).toEqual([0.33, 0.67, 1]);
     // speed_metrics count maxSteps × the total batch (1 × 2) as the samples of a stream.
-    expect(Math.abs(out.metrics.train_samples_per_second * out.metrics.train_runtime - 6) / 6).toBeLessThan(0.02);
+    expectRate(out.metrics, 'train_samples_per_second', 'train_runtime', 6);
   });
 });
 
@@ -91,15 +95,21 @@ describe('losses', () => {
 });
 
 describe('the best model (transformers _save_checkpoint)', () => {
-  // computeMetrics reports `scores` at the three evaluations (one per step); a tie is no improvement.
-  const scripted = async (metricForBestModel: string, greaterIsBetter: boolean, scores = [0.5, 0.9, 0.9]) => {
+  // computeMetrics reports `scores` at the three evaluations (one per step, each followed by a
+  // checkpoint); a tie is no improvement. `saved` holds the weights of each checkpoint.
+  const scripted = async (metricForBestModel: string, greaterIsBetter: boolean, scores = [0.5, 0.9, 0.9], loadBestModelAtEnd = false) => {
     let call = 0;
+    const model = tinyBert(3);
+    const saved = new Map<number, Map<string, Float32Array>>();
     const trainer = new Trainer({
-      model: tinyBert(3), trainDataset: classificationRows(6), evalDataset: classificationRows(2), computeMetrics: () => ({ score: scores[call++] }),
-      args: args({ perDeviceTrainBatchSize: 2, maxSteps: 3, evaluationStrategy: 'steps', evalSteps: 1, saveStrategy: 'steps', saveSteps: 1, metricForBestModel, greaterIsBetter }),
+      model, trainDataset: classificationRows(6), evalDataset: classificationRows(2), computeMetrics: () => ({ score: scores[call++] }),
+      callbacks: [{ onSave: ({ state }) => { saved.set(state.globalStep, snapshot(model.namedParameters())); } }],
+      args: args({ perDeviceTrainBatchSize: 2, maxSteps: 3, evaluationStrategy: 'steps', evalSteps: 1, saveStrategy: 'steps', saveSteps: 1, metricForBestModel, greaterIsBetter, loadBestModelAtEnd }),
     });
     await trainer.train();
-    return { dir: trainer.args.outputDir, best: trainer.state.bestModelCheckpoint, metric: trainer.state.bestMetric };
+    const final = snapshot(model.namedParameters());
+    const endsAt = (step: number) => [...final].every(([n, w]) => maxDiff(w, saved.get(step)!.get(n)!) === 0);
+    return { dir: trainer.args.outputDir, best: trainer.state.bestModelCheckpoint, metric: trainer.state.bestMetric, endsAt };
   };
 
   it('greaterIsBetter keeps the first highest value; the name may omit the eval_ prefix', async () => {
@@ -114,24 +124,11 @@ describe('the best model (transformers _save_checkpoint)', () => {
 
   // Scores 0.5, 0.9, 0.9 with lower better: checkpoint-1 is the best, checkpoint-3 the last.
   it('loadBestModelAtEnd puts the best checkpoint back; without it the run ends with its last weights', async () => {
-    const run = async (loadBestModelAtEnd: boolean) => {
-      const scores = [0.5, 0.9, 0.9];
-      let call = 0;
-      const model = tinyBert(3);
-      const saved = new Map<number, Map<string, Float32Array>>();
-      const trainer = new Trainer({
-        model, trainDataset: classificationRows(6), evalDataset: classificationRows(2), computeMetrics: () => ({ score: scores[call++] }),
-        callbacks: [{ onSave: ({ state }) => { saved.set(state.globalStep, snapshot(model.namedParameters())); } }],
-        args: args({ perDeviceTrainBatchSize: 2, maxSteps: 3, evaluationStrategy: 'steps', evalSteps: 1, saveStrategy: 'steps', saveSteps: 1, metricForBestModel: 'score', greaterIsBetter: false, loadBestModelAtEnd }),
-      });
-      await trainer.train();
-      expect(trainer.state.bestModelCheckpoint).toBe(`${trainer.args.outputDir}/checkpoint-1`);
-      const final = snapshot(model.namedParameters());
-      const equals = (step: number) => [...final].every(([n, w]) => maxDiff(w, saved.get(step)!.get(n)!) === 0);
-      return [equals(1), equals(3)];
-    };
-    expect(await run(true)).toEqual([true, false]);
-    expect(await run(false)).toEqual([false, true]);
+    for (const load of [true, false]) {
+      const r = await scripted('score', false, [0.5, 0.9, 0.9], load);
+      expect(r.best).toBe(`${r.dir}/checkpoint-1`);
+      expect([r.endsAt(1), r.endsAt(3)]).toEqual([load, !load]);
+    }
   });
 
   it('a metric the evaluation does not return is an error naming it and the keys it did return', async () => {
@@ -165,7 +162,7 @@ describe('the plan: steps and epochs (transformers _inner_training_loop)', () =>
   });
 
   // speed_metrics: runtime in seconds (4 places), rates from the rounded runtime (3 places).
-  const rate = (m: Record<string, number>, key: string, count: number) => expect(Math.abs(m[key] * m.train_runtime - count) / count).toBeLessThan(0.02);
+  const rate = (m: Record<string, number>, key: string, count: number) => expectRate(m, key, 'train_runtime', count);
   it('train_runtime is in seconds; samples per second count numTrainEpochs × rows, or maxSteps × the total batch', async () => {
     const began = performance.now();
     const epochs = await plan({ numTrainEpochs: 1.5 });
@@ -186,7 +183,7 @@ describe('callbacks steer the loop', () => {
     const trainer = new Trainer({ model: tinyBert(5), trainDataset: classificationRows(6), callbacks: [stop], args: args({ perDeviceTrainBatchSize: 2, numTrainEpochs: 2, loggingSteps: 1 }) });
     const out = await trainer.train();
     expect(out.globalStep).toBe(4);  // 1 step of epoch 0, then all 3 of epoch 1
-    expect(trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.epoch)).toEqual([0.33, 1.33, 1.67, 2]);
+    expect(lossEpochs(trainer)).toEqual([0.33, 1.33, 1.67, 2]);
   });
 });
 
@@ -300,7 +297,7 @@ describe('evaluate() and predict() options and metric names', () => {
     expect([m.eval_accuracy, m.eval_f1]).toEqual([1, 2]);
     const dev = await trainer.evaluate({ metricKeyPrefix: 'dev' });
     expect(Object.keys(dev).slice(0, 3)).toEqual(['dev_loss', 'dev_accuracy', 'dev_eval_f1']);
-    expect(Math.abs(dev.dev_samples_per_second * dev.dev_runtime - 4) / 4).toBeLessThan(0.02);
+    expectRate(dev, 'dev_samples_per_second', 'dev_runtime', 4);
     expect(trainer.state.logHistory.map((e) => Object.keys(e)[0])).toEqual(['eval_loss', 'dev_loss']);
   });
 
