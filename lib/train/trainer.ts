@@ -174,8 +174,9 @@ export class Trainer {
     const norms = new Set(this.target.model.namedModules().filter(([, m]) => m.type === 'LayerNorm').map(([n]) => `${prefix}${n}.weight`));
     const trainable = this.target.namedParameters().filter(([, t]) => t.requiresGrad);
     if (trainable.length === 0) throw new Error('the model has no trainable parameters: nothing to train (did you freeze everything?)');
-    const decay = trainable.filter(([n]) => !norms.has(n) && !n.includes('bias'));
-    const noDecay = trainable.filter(([n]) => norms.has(n) || n.includes('bias'));
+    const decays = ([n]: [string, unknown]) => !norms.has(n) && !n.includes('bias');
+    const decay = trainable.filter(decays);
+    const noDecay = trainable.filter((p) => !decays(p));
     const a = this.args;
     const groups = [{ params: decay, weightDecay: a.weightDecay }, { params: noDecay, weightDecay: 0 }];
     this.optimizer = a.optim === 'sgd' ? new SGD(groups, { lr: a.learningRate })
