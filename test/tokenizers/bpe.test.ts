@@ -44,6 +44,13 @@ describe('BytePairEncoder', () => {
     expect(bpe.encode('abc')).toEqual(['a', 'bc']);  // "a b" now ranks 2, after "b c"
   });
 
+  it('a symbol named "undefined" never pairs with the end of the word (GPT-2\'s vocabulary has such a token)', () => {
+    // Reading one pair past the end would look up "a undefined" and, with this rule, never finish.
+    const bpe = new BytePairEncoder([['a', 'undefined']]);
+    expect(bpe.encode('ba')).toEqual(['b', 'a']);
+    expect(bpe.encode('a')).toEqual(['a']);
+  });
+
   it('a cached piece gives the same symbols', () => {
     const bpe = new BytePairEncoder([['a', 'b']]);
     expect(bpe.encode('abab')).toEqual(['ab', 'ab']);
@@ -90,6 +97,16 @@ describe('GPT2Tokenizer merges option', () => {
     expect(enc.inputIds).toEqual([[2, 0, 1]]);
     expect(enc.tokenTypeIds).toEqual([[0, 0, 1]]);
     expect(tok.batch(['ab'], { returnTokenTypeIds: true }).tokenTypeIds).toEqual([[0]]);
+  });
+
+  it('options are required: no options is an error saying what to pass', () => {
+    expect(() => new GPT2Tokenizer(undefined as never)).toThrow('new GPT2Tokenizer(): options with vocab and merges are required');
+  });
+
+  it('addPrefixSpace puts one space before the text, so its first word is tokenized like later ones (prepare_for_tokenization)', () => {
+    const spaced = { a: 0, b: 1, 'Ġ': 2, 'Ġa': 3 };
+    expect(new GPT2Tokenizer({ vocab: spaced, merges: ['Ġ a'], addPrefixSpace: true }).tokenize('a b')).toEqual(['Ġa', 'Ġ', 'b']);
+    expect(new GPT2Tokenizer({ vocab: spaced, merges: ['Ġ a'] }).tokenize('a b')).toEqual(['a', 'Ġ', 'b']);
   });
 
   it('boolean options are checked by name; messages name the class', () => {

@@ -51,4 +51,15 @@ describe('GPT2Tokenizer parity (GPT-2 BPE)', () => {
     expect(tok.eosTokenId).toBe(gpt2Files().vocab[EOT]);
     expect(tok.padTokenId).toBeUndefined();
   });
+
+  it('fromPretrained keeps the spaces around <|endoftext|>: GPT2Tokenizer makes it AddedToken(lstrip=False, rstrip=False)', async () => {
+    // transformers 4.29 tokenize() strips a special token's neighbours only for plain-string tokens
+    // or an AddedToken with lstrip / rstrip; GPT2Tokenizer.__init__ wraps its string tokens in
+    // AddedToken(lstrip=False, rstrip=False). The pieces on each side are the fixture tokenizer's.
+    const tok = await GPT2Tokenizer.fromPretrained(GPT2_DIR);
+    const left = 'in text ';
+    const right = ' and more';
+    expect(tok.tokenize(left + EOT + right)).toEqual([...constructed().tokenize(left), EOT, ...constructed().tokenize(right)]);
+    expect(constructed().tokenize(left).at(-1)).toBe('Ġ');
+  });
 });
