@@ -58,10 +58,11 @@ export const scopes = {
   },
   // The trainer loop, in two runs that fit a session each: every mutant costs real (tiny)
   // training runs. The tests train 2-layer random models for a few steps, against transformers'
-  // traces where there are some (trainer-epochs, the optim traces).
+  // traces where there are some (trainer-epochs, the optim traces). one-rank runs the step's and
+  // the evaluation loop's data-parallel paths under a one-rank group in this process.
   'train-step': {
     mutate: ['lib/train/{step,evaluation,bert-pooler}.ts'],
-    tests: ['test/train/{trainer-epochs,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks,evaluation,bert-pooler}.test.ts'],
+    tests: ['test/train/{trainer-epochs,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks,evaluation,bert-pooler,one-rank}.test.ts'],
   },
   'train-loop': {
     mutate: ['lib/train/{loop,trainer}.ts'],
