@@ -66,6 +66,6 @@ export const scopes = {
   },
   'train-loop': {
     mutate: ['lib/train/{loop,trainer}.ts'],
-    tests: ['test/train/{trainer-epochs,trainer-setup,trainer-loop,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks,tensorboard}.test.ts'],
+    tests: ['test/train/{trainer-epochs,trainer-setup,trainer-loop,resume,control,runtime,chunked-loss,datasets,dropout,checkpoint,callbacks,tensorboard,one-rank}.test.ts'],
   },
 };

@@ -1,27 +1,29 @@
 // The data-parallel paths of the training step and the evaluation loop in one process: a one-rank
 // Gloo group, whose collectives reduce to this rank. The Trainer takes these paths only with
 // worldSize > 1 (test/distributed runs them across processes); here they are called directly, so
-// that what they add over a local step is checked where a mutation run can see it.
+// that what they add over a local step is checked where a mutation run can see it. And a Trainer
+// in a one-rank group (torchrun --nproc_per_node 1) must train as one without a group does.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '../../lib';
-import { AdamW, dataCollatorWithPadding, trainingStep } from '../../lib';
+import { AdamW, Trainer, TrainingArguments, dataCollatorWithPadding, trainingStep } from '../../lib';
 import { DistributedDataParallel } from '../../lib/distributed/data-parallel';
 import { arrayBatches } from '../../lib/train/batches';
 import { evaluationLoop } from '../../lib/train/evaluation';
 import { SequentialSampler, ShardSampler, type Sampler } from '../../lib/train/sampler';
 import { trainTarget } from '../../lib/train/target';
 import type { Example } from '../../lib/data/types';
-import { classificationRows, tinyBert } from './helpers';
+import { classificationRows, snapshot, tinyBert, tmpDir } from './helpers';
 
 const { distributed: dist } = torch;
 
-beforeAll(async () => {
+async function joinOneRankGroup(): Promise<void> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-one-rank-')), 'store');
   await dist.initProcessGroup({ initMethod: `file://${file}`, worldSize: 1, rank: 0, timeout: 10000 });
-});
+}
+beforeAll(joinOneRankGroup);
 afterAll(() => { if (dist.isInitialized()) dist.destroyProcessGroup(); });
 
 function dataParallel(model: torch.PreTrainedModel): Promise<DistributedDataParallel> {
@@ -96,5 +98,36 @@ describe('evaluationLoop with shards (one rank)', () => {
     expect(out.labelIds).toBeNull();
     expect(out.predictions!.shape).toEqual([3, 3]);
     out.predictions!.dispose();
+  });
+});
+
+describe('a Trainer in a one-rank group', () => {
+  const rows = classificationRows(8);
+  const run = async (outputDir: string, resumeFromCheckpoint?: string) => {
+    const model = tinyBert(4);
+    const trainer = new Trainer({
+      model, trainDataset: rows,
+      args: new TrainingArguments({ outputDir, disableTqdm: true, reportTo: [], learningRate: 1e-2, perDeviceTrainBatchSize: 2, maxSteps: 4, loggingSteps: 1, saveStrategy: 'steps', saveSteps: 2, seed: 7 }),
+    });
+    await trainer.train(resumeFromCheckpoint ? { resumeFromCheckpoint } : {});
+    const losses = trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.loss);
+    return { losses, weights: snapshot(model.namedParameters()) };
+  };
+
+  it("shuffles, trains and checkpoints exactly as without a group (transformers picks samplers by world_size > 1); resumes from its checkpoint", async () => {
+    dist.destroyProcessGroup();
+    const alone = await run(tmpDir());
+    await joinOneRankGroup();
+    const dir = tmpDir();
+    const grouped = await run(dir);
+    expect(grouped.losses).toEqual(alone.losses);
+    expect(grouped.weights).toEqual(alone.weights);
+    // Rank 0 of one writes the checkpoint, with the one-process RNG file name.
+    const files = fs.readdirSync(path.join(dir, 'checkpoint-2'));
+    expect(files).toContain('rng_state.safetensors');
+    expect(files.filter((f) => /^rng_state_\d+\./.test(f))).toEqual([]);
+    const resumed = await run(tmpDir(), path.join(dir, 'checkpoint-2'));
+    expect(resumed.losses).toEqual(alone.losses);  // steps 1-2 from the checkpoint's log history, 3-4 trained again
+    expect(resumed.weights).toEqual(alone.weights);
   });
 });
