@@ -15,6 +15,7 @@ import { evaluationLoop } from '../../lib/train/evaluation';
 import { SequentialSampler, ShardSampler, type Sampler } from '../../lib/train/sampler';
 import { trainTarget } from '../../lib/train/target';
 import type { Example } from '../../lib/data/types';
+import { settledLiveTensorCount } from '../live-tensors';
 import { classificationRows, snapshot, tinyBert, tmpDir } from './helpers';
 
 const { distributed: dist } = torch;
@@ -103,18 +104,20 @@ describe('evaluationLoop with shards (one rank)', () => {
 
 describe('a Trainer in a one-rank group', () => {
   const rows = classificationRows(8);
-  const run = async (outputDir: string, resumeFromCheckpoint?: string) => {
+  const run = async (outputDir: string, resumeFromCheckpoint?: string, saveSteps = 2) => {
     const model = tinyBert(4);
     const trainer = new Trainer({
-      model, trainDataset: rows,
-      args: new TrainingArguments({ outputDir, disableTqdm: true, reportTo: [], learningRate: 1e-2, perDeviceTrainBatchSize: 2, maxSteps: 4, loggingSteps: 1, saveStrategy: 'steps', saveSteps: 2, seed: 7 }),
+      model, trainDataset: rows, evalDataset: classificationRows(3),
+      args: new TrainingArguments({ outputDir, disableTqdm: true, reportTo: [], learningRate: 1e-2, perDeviceTrainBatchSize: 2, perDeviceEvalBatchSize: 2, maxSteps: 4, loggingSteps: 1, saveStrategy: 'steps', saveSteps, seed: 7 }),
     });
     await trainer.train(resumeFromCheckpoint ? { resumeFromCheckpoint } : {});
     const losses = trainer.state.logHistory.filter((e) => e.loss !== undefined).map((e) => e.loss);
-    return { losses, weights: snapshot(model.namedParameters()) };
+    // Three rows in batches of 2: no ShardSampler padding row may reach the loss.
+    const evaluation = await trainer.evaluate();
+    return { losses, weights: snapshot(model.namedParameters()), evaluation: evaluation.eval_loss };
   };
 
-  it("shuffles, trains and checkpoints exactly as without a group (transformers picks samplers by world_size > 1); resumes from its checkpoint", async () => {
+  it("shuffles, trains, evaluates and checkpoints exactly as without a group (transformers picks samplers by world_size > 1); resumes from its checkpoint", async () => {
     dist.destroyProcessGroup();
     const alone = await run(tmpDir());
     await joinOneRankGroup();
@@ -122,6 +125,8 @@ describe('a Trainer in a one-rank group', () => {
     const grouped = await run(dir);
     expect(grouped.losses).toEqual(alone.losses);
     expect(grouped.weights).toEqual(alone.weights);
+    expect(grouped.evaluation).toBe(alone.evaluation);
+    expect(typeof alone.evaluation).toBe('number');
     // Rank 0 of one writes the checkpoint, with the one-process RNG file name.
     const files = fs.readdirSync(path.join(dir, 'checkpoint-2'));
     expect(files).toContain('rng_state.safetensors');
@@ -129,5 +134,16 @@ describe('a Trainer in a one-rank group', () => {
     const resumed = await run(tmpDir(), path.join(dir, 'checkpoint-2'));
     expect(resumed.losses).toEqual(alone.losses);  // steps 1-2 from the checkpoint's log history, 3-4 trained again
     expect(resumed.weights).toEqual(alone.weights);
+  });
+
+  it('checkpoints leave no tensors behind: live tensors do not grow with the number of checkpoints (the gathered RNG states are freed)', async () => {
+    const grown = async (saveSteps: number) => {
+      const before = await settledLiveTensorCount();
+      const { weights } = await run(tmpDir(), undefined, saveSteps);
+      expect(weights.size).toBeGreaterThan(0);
+      return torch.liveTensorCount() - before;
+    };
+    const two = await grown(2);
+    expect(await grown(1)).toBe(two);
   });
 });
