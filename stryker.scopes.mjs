@@ -51,10 +51,10 @@ export const scopes = {
   // own (reporting, target, callbacks, checkpoint, mlm-collator, metrics, ...), pretrain() on a
   // few hundred words in-process (the CLI's pretrain tests run child processes, which Stryker's
   // mutant switch does not reach), and resume, control and tensorboard, which train tiny models.
-  // ranks.ts needs a process group (test/distributed) and stays uncovered here.
+  // ranks.ts runs under the one-rank group of one-rank.test.ts; several ranks are test/distributed's.
   'train-pure': {
     mutate: ['lib/train/{sampler,collator,mlm-collator,metrics,training-args,checkpoint,pyround,ranks,batches,state,callbacks,target,reporting,tensorboard,pretrain}.ts'],
-    tests: ['test/train/{distributed-sampler,metrics,masked-lm,mlm-collator,data-pipeline,chunked-loss,train-units,reporting,target,callbacks,checkpoint,pretrain,resume,control,tensorboard}.test.ts'],
+    tests: ['test/train/{distributed-sampler,metrics,masked-lm,mlm-collator,data-pipeline,chunked-loss,train-units,reporting,target,callbacks,checkpoint,pretrain,resume,control,tensorboard,one-rank}.test.ts'],
   },
   // The trainer loop, in two runs that fit a session each: every mutant costs real (tiny)
   // training runs. The tests train 2-layer random models for a few steps, against transformers'

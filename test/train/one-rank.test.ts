@@ -119,7 +119,8 @@ describe('a Trainer in a one-rank group', () => {
 
   it("shuffles, trains, evaluates and checkpoints exactly as without a group (transformers picks samplers by world_size > 1); resumes from its checkpoint", async () => {
     dist.destroyProcessGroup();
-    const alone = await run(tmpDir());
+    const aloneDir = tmpDir();
+    const alone = await run(aloneDir);
     await joinOneRankGroup();
     const dir = tmpDir();
     const grouped = await run(dir);
@@ -127,10 +128,14 @@ describe('a Trainer in a one-rank group', () => {
     expect(grouped.weights).toEqual(alone.weights);
     expect(grouped.evaluation).toBe(alone.evaluation);
     expect(typeof alone.evaluation).toBe('number');
-    // Rank 0 of one writes the checkpoint, with the one-process RNG file name.
+    // Rank 0 of one writes the checkpoint, with the one-process file names and running loss: the
+    // same files as without a group, so either run resumes from the other's checkpoints.
     const files = fs.readdirSync(path.join(dir, 'checkpoint-2'));
     expect(files).toContain('rng_state.safetensors');
-    expect(files.filter((f) => /^rng_state_\d+\./.test(f))).toEqual([]);
+    expect(files).toEqual(fs.readdirSync(path.join(aloneDir, 'checkpoint-2')));
+    const progress = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'checkpoint-2', 'node_peft_progress.json'), 'utf8'));
+    expect(typeof progress(dir).tr_loss).toBe('number');
+    expect(progress(dir)).toEqual(progress(aloneDir));
     const resumed = await run(tmpDir(), path.join(dir, 'checkpoint-2'));
     expect(resumed.losses).toEqual(alone.losses);  // steps 1-2 from the checkpoint's log history, 3-4 trained again
     expect(resumed.weights).toEqual(alone.weights);
