@@ -13,11 +13,17 @@ export interface ResolveModelDirOptions {
   revision?: string;
 }
 
+/** Python's os.path.expanduser for "~" and "~/...": a quoted HF_HOME='~/hf' reaches us unexpanded. */
+function expandUser(dir: string): string {
+  return dir === '~' || dir.startsWith('~/') ? path.join(os.homedir(), dir.slice(1)) : dir;
+}
+
 /** The cache folders huggingface_hub and transformers use, most specific first, without repeats. */
 export function hubCacheDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  // huggingface_hub's constants: HF_HOME = expanduser(HF_HOME or $XDG_CACHE_HOME/huggingface).
   const home = env.HF_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'huggingface');
   const dirs = [env.HF_HUB_CACHE, env.HUGGINGFACE_HUB_CACHE, env.TRANSFORMERS_CACHE, path.join(home, 'hub')];
-  return [...new Set(dirs.filter((d): d is string => typeof d === 'string' && d !== '').map((d) => path.resolve(d)))];
+  return [...new Set(dirs.filter((d): d is string => typeof d === 'string' && d !== '').map((d) => path.resolve(expandUser(d))))];
 }
 
 /** Hub ids are "name" or "org/name" of letters, digits, "-", "_" and "."; anything else is a path. */
