@@ -101,8 +101,10 @@ export function encodeRows(
   }
   return pieces.map(([x, y]) => {
     if (plan.addSpecialTokens) return { ...builder.build(x, y), sample };
-    const typeIds = new Array<number>(x.length).fill(0).concat(new Array<number>(y?.length ?? 0).fill(1));
-    return { ids: y === null ? x.slice() : x.concat(y), typeIds, sample };
+    // transformers 4.29 prepare_for_model without special tokens: token_type_ids = [0] * len(ids)
+    // + [0] * len(pair_ids): the second sequence is not marked (only build_inputs... marks it).
+    const ids = y === null ? x.slice() : x.concat(y);
+    return { ids, typeIds: new Array<number>(ids.length).fill(0), sample };
   });
 }
 

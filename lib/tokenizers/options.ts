@@ -111,6 +111,11 @@ export function resolveBatchOptions(where: string, count: number, options: Batch
     returnAttentionMask: checkBoolean(where, 'returnAttentionMask', o.returnAttentionMask ?? true),
     returnTensors: checkOneOf<'array' | 'pt'>(where, 'returnTensors', o.returnTensors ?? 'array', ['array', 'pt']),
   };
+  if (o.returnTokenTypeIds === true && !plan.addSpecialTokens) {
+    // transformers 4.29 prepare_for_model raises the same: without the special tokens that mark
+    // the segments, token types are undefined (left unset, they come back as zeros).
+    throw new RangeError(`${where}: returnTokenTypeIds true with addSpecialTokens false is undefined (no special tokens mark the segments); leave returnTokenTypeIds unset or add special tokens`);
+  }
   applyMaxLengthDefaults(where, plan, d.modelMaxLength, o);
   return plan;
 }

@@ -148,3 +148,13 @@ describe('padToMultipleOf with truncation and padding (transformers raises Value
     expect(p).toMatchObject({ padding: 'none', truncation: 'longest_first', maxLength: 10, padToMultipleOf: 8 });
   });
 });
+
+describe('token types without special tokens (transformers 4.29 prepare_for_model raises ValueError)', () => {
+  it('returnTokenTypeIds true with addSpecialTokens false is refused; left unset it resolves', () => {
+    expect(() => plan({ addSpecialTokens: false, returnTokenTypeIds: true })).toThrow(
+      `${WHERE}: returnTokenTypeIds true with addSpecialTokens false is undefined (no special tokens mark the segments); leave returnTokenTypeIds unset or add special tokens`,
+    );
+    expect(plan({ addSpecialTokens: false })).toMatchObject({ addSpecialTokens: false, returnTokenTypeIds: true });
+    expect(plan({ addSpecialTokens: false, returnTokenTypeIds: false }).returnTokenTypeIds).toBe(false);
+  });
+});
