@@ -1,7 +1,7 @@
 /**
  * Reading a HuggingFace model folder into tokenizer options: tokenizer.json when present, else
  * the legacy files (vocab.txt; vocab.json + merges.txt, or GPT-2's original encoder.json +
- * vocab.bpe), plus tokenizer_config.json and special_tokens_map.json, with transformers'
+ * vocab.bpe), plus tokenizer_config.json, special_tokens_map.json and added_tokens.json, with transformers'
  * precedence (special_tokens_map.json over tokenizer_config.json over the class defaults).
  *
  * Both sources feed the same implementation, so bert-base-cased gives identical ids whichever
@@ -34,6 +34,8 @@ interface FolderFiles {
   configFile: string;
   specialMap: Json;
   tokenizerJson?: Json;
+  /** added_tokens.json: token -> id of the tokens add_tokens() gave the slow tokenizer. */
+  addedTokensJson?: Json;
 }
 
 const CLASS_KINDS: Record<string, TokenizerKind> = {
@@ -56,6 +58,7 @@ export async function loadTokenizerSpec(dirOrId: string, expected?: TokenizerKin
     config: (await readJsonIfExists(configFile)) ?? {},
     specialMap: (await readJsonIfExists(path.join(dir, 'special_tokens_map.json'))) ?? {},
     tokenizerJson: await readJsonIfExists(path.join(dir, 'tokenizer.json')),
+    addedTokensJson: await readJsonIfExists(path.join(dir, 'added_tokens.json')),
   };
   const kind = await detectKind(files, expected);
   if (expected !== undefined && kind !== expected) {
@@ -129,17 +132,36 @@ function commonOptions(f: FolderFiles): Omit<CommonTokenizerOptions, 'vocab'> {
   return out;
 }
 
-/** tokenizer.json's added_tokens: all of them are found whole in text, as the fast tokenizer does. */
+/** tokenizer.json's added_tokens, then added_tokens.json's: all of them are found whole in text. */
 function addedTokensOf(f: FolderFiles): AddedTokenEntry[] {
   const list = f.tokenizerJson?.added_tokens;
-  if (!Array.isArray(list)) return [];
-  return list.map((t: Json) => ({
+  const out: AddedTokenEntry[] = !Array.isArray(list) ? [] : list.map((t: Json) => ({
     content: String(t.content),
     id: Number(t.id),
     special: t.special === true,
     lstrip: t.lstrip === true,
     rstrip: t.rstrip === true,
   }));
+  return out.concat(legacyAddedTokens(f, new Set(out.map((t) => t.content))));
+}
+
+/**
+ * added_tokens.json, which transformers 4.29's _from_pretrained passes to add_tokens() in id order.
+ * Those tokens are plain strings, and tokenize() strips the whitespace on both sides of a plain
+ * no-split token ("We strip left and right by default"); a special token keeps its own rule.
+ */
+function legacyAddedTokens(f: FolderFiles, known: Set<string>): AddedTokenEntry[] {
+  const file = path.join(f.dir, 'added_tokens.json');
+  const entries = Object.entries(f.addedTokensJson ?? {});
+  for (const [token, id] of entries) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
+      throw new TypeError(`${file}: the id of ${JSON.stringify(token)} must be a non-negative integer, got ${JSON.stringify(id)}`);
+    }
+  }
+  return entries
+    .filter(([token]) => !known.has(token))
+    .sort((a, b) => (a[1] as number) - (b[1] as number))
+    .map(([content, id]) => ({ content, id: id as number, special: false, lstrip: true, rstrip: true }));
 }
 
 function modelSection(f: FolderFiles, type: string): Json {

@@ -283,3 +283,31 @@ describe('loadTokenizerSpec: special tokens and options from the config files', 
     expect(plain.tokenize("I don't know")).toEqual(['I', 'don', "'", 't', 'know']);
   });
 });
+
+describe('added_tokens.json (transformers 4.29 _from_pretrained: add_tokens() in id order)', () => {
+  it('a BERT folder\'s added token gets its id and is found whole in text', async () => {
+    const dir = bertLegacy();
+    fs.writeFileSync(path.join(dir, 'added_tokens.json'), JSON.stringify({ '<new>': BERT_VOCAB.length }));
+    const tok = await BertTokenizer.fromPretrained(dir);
+    const plain = await BertTokenizer.fromPretrained(bertLegacy());
+    expect(tok.length).toBe(BERT_VOCAB.length + 1);
+    expect(tok.tokenize('a <new> b')).toEqual(['a', '<new>', 'b']);
+    expect(tok.encode('a <new> b')).toEqual([plain.clsTokenId, ...plain.encode('a', { addSpecialTokens: false }), BERT_VOCAB.length, ...plain.encode('b', { addSpecialTokens: false }), plain.sepTokenId]);
+  });
+
+  it('a plain added token strips the spaces on both sides (tokenize: "We strip left and right by default"), visible in GPT-2\'s byte-level tokens', async () => {
+    const dir = gpt2Legacy();
+    const id = Object.keys(GPT2.vocab).length;
+    fs.writeFileSync(path.join(dir, 'added_tokens.json'), JSON.stringify({ '<new>': id }));
+    const tok = await GPT2Tokenizer.fromPretrained(dir);
+    expect(tok.tokenize('a <new> b')).toEqual(['a', '<new>', 'b']);
+    expect(tok.encode('a <new> b')).toEqual([GPT2.vocab.a, id, GPT2.vocab.b]);
+    expect(tok.decode([id])).toBe('<new>');
+  });
+
+  it('an id that is not a non-negative integer is an error naming the file and the token', async () => {
+    const dir = bertLegacy();
+    fs.writeFileSync(path.join(dir, 'added_tokens.json'), JSON.stringify({ '<new>': 'x' }));
+    await expect(BertTokenizer.fromPretrained(dir)).rejects.toThrow(`${path.join(dir, 'added_tokens.json')}: the id of "<new>" must be a non-negative integer, got "x"`);
+  });
+});
