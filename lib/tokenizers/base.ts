@@ -57,7 +57,23 @@ export abstract class PreTrainedTokenizer implements SequenceBuilder {
     this.cleanUpTokenizationSpaces = checkBoolean(where, 'cleanUpTokenizationSpaces', options.cleanUpTokenizationSpaces ?? true);
     const recognize = checkBoolean(where, 'recognizeSpecialTokens', options.recognizeSpecialTokens ?? false);
     for (const t of options.addedTokens ?? []) this.registerAddedToken(where, t);
+    if (recognize) this.addMissingSpecialTokens();
     this.splitter = this.buildSplitter(recognize, options.addedTokens ?? []);
+  }
+
+  /**
+   * transformers 4.29's from_pretrained ends with sanitize_special_tokens(), i.e. add_tokens() of
+   * every special token: one the vocabulary lacks (other than the unknown token itself) gets the
+   * next id, len(tokenizer). A GPT-2 folder whose config names a "<pad>" gets pad id 50257.
+   */
+  private addMissingSpecialTokens(): void {
+    const unk = this.specialTokens.unk === undefined ? undefined : contentOf(this.specialTokens.unk);
+    for (const token of this.allSpecialTokens) {
+      if (token === '' || token === unk || this.addedEncoder.has(token) || this.vocab.tokenToId.has(token)) continue;
+      const id = this.length;
+      this.addedEncoder.set(token, id);
+      this.addedDecoder.set(id, token);
+    }
   }
 
   private static readSpecialTokens(where: string, options: CommonTokenizerOptions, defaults: Partial<SpecialTokens>): SpecialTokens {

@@ -311,3 +311,23 @@ describe('added_tokens.json (transformers 4.29 _from_pretrained: add_tokens() in
     await expect(BertTokenizer.fromPretrained(dir)).rejects.toThrow(`${path.join(dir, 'added_tokens.json')}: the id of "<new>" must be a non-negative integer, got "x"`);
   });
 });
+
+describe('special tokens the vocabulary lacks (transformers 4.29 from_pretrained: sanitize_special_tokens)', () => {
+  it('get the next ids in special-token order after fromPretrained; the constructor adds nothing', async () => {
+    const n = Object.keys(GPT2.vocab).length;
+    const tok = await GPT2Tokenizer.fromPretrained(gpt2Legacy({ pad_token: '<pad>', additional_special_tokens: ['<x>', EOT] }));
+    expect([tok.padTokenId, tok.length, tok.vocabSize]).toEqual([n, n + 2, n]);
+    expect(tok.convertTokensToIds('<x>')).toBe(n + 1);
+    expect(tok.encode('a<pad>')).toEqual([GPT2.vocab.a, n]);
+    expect(tok.allSpecialIds).toEqual([GPT2.vocab[EOT], n, n + 1]);
+    expect(tok.decode([GPT2.vocab.a, n], { skipSpecialTokens: true })).toBe('a');
+    const built = new GPT2Tokenizer({ vocab: GPT2.vocab, merges: [], padToken: '<pad>' });
+    expect([built.length, built.padTokenId]).toEqual([n, GPT2.vocab[EOT]]);  // unknown -> the unk id
+  });
+
+  it('an unknown token the vocabulary lacks is not added (add_tokens skips the unk token itself)', async () => {
+    const tok = await BertTokenizer.fromPretrained(bertLegacy({ do_lower_case: false, unk_token: '[NOPE]' }));
+    expect(tok.length).toBe(BERT_VOCAB.length);
+    expect(tok.unkTokenId).toBeUndefined();
+  });
+});
