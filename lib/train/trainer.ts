@@ -153,13 +153,11 @@ export class Trainer {
     return arrayBatches(dataset, this.#trainSampler(dataset, batchSize), batchSize, this.args.dataloaderDropLast, this.dataCollator, project);
   }
 
-  /** transformers' _get_train_sampler; over several ranks, torch's DistributedSampler (seed + epoch). */
+  /** transformers' _get_train_sampler; under a process group, torch's DistributedSampler (seed + epoch). */
   #trainSampler(dataset: readonly Example[], batchSize: number): Sampler {
     const lengths = () => dataset.map((r, i) => (typeof r[this.args.lengthColumnName] === 'number' ? (r[this.args.lengthColumnName] as number) : r.inputIds?.length ?? invalid(`trainDataset[${i}].inputIds`, 'token ids', r.inputIds)));
     const group = batchSize * this.args.gradientAccumulationSteps;
-    // transformers picks the distributed samplers by args.world_size > 1: a one-rank group (torchrun
-    // --nproc_per_node 1) shuffles with RandomSampler, as a run without a group does.
-    if (this.world && this.world.worldSize > 1) {
+    if (this.world) {
       // No draw from the global generator here: transformers seeds DistributedSampler with args.seed.
       const shard = { worldSize: this.world.worldSize, rank: this.world.rank, seed: this.args.dataSeed ?? this.args.seed };
       return this.args.groupByLength ? new DistributedLengthGroupedSampler(lengths(), group, shard) : new DistributedSampler(dataset.length, shard);
