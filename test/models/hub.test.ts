@@ -4,10 +4,10 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isolateHubEnv } from '../hub-env';
 import { AutoModelForCausalLM, AutoModelForSequenceClassification, BertForSequenceClassification, LoraConfig, OPTForCausalLM, getPeftModel } from '../../lib';
 import { TOL, cases, expectClose, fixture } from './helpers';
 
-const ENV_KEYS = ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE', 'HF_HOME', 'XDG_CACHE_HOME'];
 
 /** A hub cache holding `id` (a copy of a fixture's config.json + one checkpoint file) at `commit`. */
 function cache(root: string, id: string, from: string, files: string[], commit: string): string {
@@ -21,20 +21,14 @@ function cache(root: string, id: string, from: string, files: string[], commit: 
 }
 
 describe('fromPretrained by hub id in the local cache', () => {
-  let saved: Record<string, string | undefined>;
+  isolateHubEnv();
   let tmp: string;
   beforeEach(() => {
-    saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-    for (const k of ENV_KEYS) delete process.env[k];
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-peft-hub-'));
     process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg');
     process.env.HF_HUB_CACHE = path.join(tmp, 'hub');
   });
   afterEach(() => {
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

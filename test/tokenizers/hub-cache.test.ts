@@ -1,5 +1,6 @@
 // Hub cache lookup details (env vars, refs/<revision>, commit revisions, snapshot fallback, error text), JSON/text file reading errors, and argument checks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isolateHubEnv } from '../hub-env';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -7,7 +8,6 @@ import { AutoTokenizer, hubCacheDirs, resolveModelDir } from '../../lib/tokenize
 import { copyTokenizerFiles, readJsonIfExists, readTextIfExists } from '../../lib/tokenizers/files';
 import { BERT_DIR } from './helpers';
 
-const ENV_KEYS = ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE', 'HF_HOME', 'XDG_CACHE_HOME'];
 
 /** The message of the error `fn` throws ('' if none). */
 function messageOf(fn: () => unknown): string {
@@ -49,13 +49,11 @@ describe('hubCacheDirs', () => {
 });
 
 describe('resolveModelDir with a huggingface_hub cache', () => {
-  let saved: Record<string, string | undefined>;
+  isolateHubEnv();
   let tmp: string;
   let cache: string;
 
   beforeEach(() => {
-    saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-    for (const k of ENV_KEYS) delete process.env[k];
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hubc-'));
     cache = path.join(tmp, 'hub');
     process.env.HF_HUB_CACHE = cache;
@@ -63,10 +61,6 @@ describe('resolveModelDir with a huggingface_hub cache', () => {
     process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg');
   });
   afterEach(() => {
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -3,14 +3,14 @@
  * huggingface_hub's (models--ORG--NAME/refs/main + snapshots/<commit>/), and an error that says
  * where it looked.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { isolateHubEnv } from '../hub-env';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AutoTokenizer, BertTokenizer, hubCacheDirs, resolveModelDir } from '../../lib/tokenizers';
 import { BERT_DIR } from './helpers';
 
-const ENV_KEYS = ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE', 'HF_HOME', 'XDG_CACHE_HOME'];
 
 /** A hub cache holding `id` at one snapshot, with or without refs/main. */
 function makeCache(root: string, id: string, commit: string, withRef: boolean): string {
@@ -26,22 +26,13 @@ function makeCache(root: string, id: string, commit: string, withRef: boolean): 
 }
 
 describe('resolveModelDir', () => {
-  let saved: Record<string, string | undefined>;
+  isolateHubEnv();
   let tmp: string;
   beforeEach(() => {
-    saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-    for (const k of ENV_KEYS) delete process.env[k];
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-'));
     // Keep the real ~/.cache out of the test.
     process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg');
   });
-  afterEach(() => {
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  });
-
   it('returns a local folder as an absolute path', () => {
     expect(resolveModelDir(BERT_DIR)).toBe(path.resolve(BERT_DIR));
   });
